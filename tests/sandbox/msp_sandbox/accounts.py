@@ -63,7 +63,7 @@ def organization_of(account_id: str):
     if owner is not None:
         management_id, partition = owner
         return organizations_backends[management_id][partition]
-    for management_id, per_partition in list(organizations_backends.items()):
+    for per_partition in list(organizations_backends.values()):
         for backend in list(per_partition.values()):
             if backend.org is not None and backend.org.master_account_id == account_id:
                 return backend
@@ -73,7 +73,7 @@ def organization_of(account_id: str):
 def email_in_use(email: str) -> str | None:
     """The id of the account (member or standalone) whose root email is ``email``, compared as AWS does."""
     wanted = email.strip().lower()
-    for _, account in organization_accounts():
+    for _management_id, account in organization_accounts():
         if account.email.lower() == wanted and account.state != "CLOSED":
             return account.id
     with _lock:
@@ -84,7 +84,7 @@ def email_in_use(email: str) -> str | None:
 
 
 def email_of(account_id: str) -> str | None:
-    for _, account in organization_accounts():
+    for _management_id, account in organization_accounts():
         if account.id == account_id:
             return account.email
     record = standalone(account_id)
@@ -92,7 +92,7 @@ def email_of(account_id: str) -> str | None:
 
 
 def set_email(account_id: str, email: str) -> None:
-    for _, account in organization_accounts():
+    for _management_id, account in organization_accounts():
         if account.id == account_id:
             account.email = email
             if account.id == account.master_account_id:

@@ -3,7 +3,7 @@
 import os
 import threading
 
-from . import MOTO_VERSION, SERVICE_NAME, clock, control, selfcheck, settings, world  # noqa: F401 (settings: routes)
+from . import MOTO_VERSION, SERVICE_NAME, clock, control, selfcheck, settings, world
 from .calllog import CALL_LOG
 from .faults import INJECTOR, RuleError
 
@@ -101,6 +101,16 @@ def _clock_advance(body, query):
     except (KeyError, ValueError) as exc:
         raise control.ControlError(400, f"give advance_seconds, a number of seconds >= 0 ({exc})") from None
     return 200, {"now": clock.now().isoformat(), "offset_seconds": clock.offset_seconds()}
+
+
+@control.route("GET", "/settings")
+def _settings(body, query):
+    return 200, settings.describe()
+
+
+@control.route("POST", "/settings")
+def _settings_update(body, query):
+    return 200, settings.update(body)
 
 
 def serve(host: str, port: int) -> None:

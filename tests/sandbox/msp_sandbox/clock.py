@@ -6,7 +6,7 @@ ahead instead of waiting.
 """
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 _lock = threading.Lock()
 _offset = timedelta(0)
@@ -14,7 +14,7 @@ _offset = timedelta(0)
 
 def now() -> datetime:
     with _lock:
-        return datetime.now(timezone.utc) + _offset
+        return datetime.now(UTC) + _offset
 
 
 def advance(seconds: float) -> datetime:

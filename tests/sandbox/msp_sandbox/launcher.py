@@ -24,8 +24,12 @@ class LauncherError(SystemExit):
     pass
 
 
-def _paths(state_dir: Path, port: int) -> tuple[Path, Path]:
-    return state_dir / f"sandbox-{port}.pid", state_dir / f"sandbox-{port}.log"
+def _pid_file(state_dir: Path, port: int) -> Path:
+    return state_dir / f"sandbox-{port}.pid"
+
+
+def _log_file(state_dir: Path, port: int) -> Path:
+    return state_dir / f"sandbox-{port}.log"
 
 
 def health(host: str, port: int, timeout: float = 2) -> dict | None:
@@ -57,7 +61,7 @@ def start(host: str | None = None, port: int | None = None, state_dir: Path | No
     host, port = host or config.host(), port or config.port()
     state_dir = Path(state_dir or config.state_dir())
     state_dir.mkdir(parents=True, exist_ok=True)
-    pid_file, log_file = _paths(state_dir, port)
+    pid_file, log_file = _pid_file(state_dir, port), _log_file(state_dir, port)
 
     running = health(host, port)
     if running:
@@ -97,7 +101,7 @@ def start(host: str | None = None, port: int | None = None, state_dir: Path | No
 def stop(host: str | None = None, port: int | None = None, state_dir: Path | None = None, timeout: float = 15) -> bool:
     host, port = host or config.host(), port or config.port()
     state_dir = Path(state_dir or config.state_dir())
-    pid_file, _ = _paths(state_dir, port)
+    pid_file = _pid_file(state_dir, port)
     if not pid_file.exists():
         print(f"msp_sandbox: no sandbox recorded for port {port} in {state_dir}; nothing to stop")
         return False

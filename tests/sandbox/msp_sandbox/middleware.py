@@ -1,5 +1,6 @@
 """WSGI middleware around moto's application: control API, fault injection and call log."""
 
+import contextlib
 import socket
 import time
 
@@ -79,10 +80,8 @@ class SandboxMiddleware:
             log(0, "ConnectionDropped", True)
             sock = environ.get("werkzeug.socket")
             if sock is not None:
-                try:
+                with contextlib.suppress(OSError):  # the client may have gone already
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             # werkzeug's server treats ConnectionError from the app as a dropped client.
             raise ConnectionResetError("msp_sandbox: connection dropped by fault injection")
         message = rule.message or f"Injected by the msp sandbox: {rule.error_code}"

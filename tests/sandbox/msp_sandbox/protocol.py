@@ -30,7 +30,7 @@ class RequestInfo:
     params: dict = field(default_factory=dict)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _service_model(service: str):
     try:
         return botocore.session.get_session().get_service_model(service)
@@ -38,7 +38,7 @@ def _service_model(service: str):
         return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _rest_routes(service: str) -> tuple:
     """(method, compiled path regex, operation name) for every operation of a REST service."""
     model = _service_model(service)

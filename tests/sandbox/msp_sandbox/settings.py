@@ -38,7 +38,9 @@ def update(values: dict) -> dict:
     with _lock:
         unknown = set(values) - set(_settings)
         if unknown:
-            raise control.ControlError(400, f"unknown settings: {', '.join(sorted(unknown))}; known: {', '.join(sorted(_settings))}")
+            raise control.ControlError(
+                400, f"unknown settings: {', '.join(sorted(unknown))}; known: {', '.join(sorted(_settings))}"
+            )
         for name, value in values.items():
             default = _settings[name].default
             if default is not None and not isinstance(value, type(default)) and not (
@@ -58,13 +60,3 @@ def reset() -> None:
     with _lock:
         for setting in _settings.values():
             setting.value = setting.default
-
-
-@control.route("GET", "/settings")
-def _get(body, query):
-    return 200, describe()
-
-
-@control.route("POST", "/settings")
-def _post(body, query):
-    return 200, update(body)

@@ -13,8 +13,8 @@ from botocore.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from msp_sandbox import launcher  # noqa: E402
-from msp_sandbox.client import SandboxClient  # noqa: E402
+from msp_sandbox import launcher
+from msp_sandbox.client import SandboxClient
 
 REGION = "us-east-1"
 

@@ -4,6 +4,7 @@ import time
 
 import botocore.exceptions
 import pytest
+
 from msp_sandbox import launcher
 
 
@@ -61,7 +62,8 @@ def test_call_log_counts_calls_per_action_and_writes(aws, sandbox):
 @pytest.mark.parametrize(
     ("service", "action", "code", "status", "call"),
     [
-        ("organizations", "ListAccounts", "TooManyRequestsException", 400, lambda a: a.management("organizations").list_accounts()),
+        ("organizations", "ListAccounts", "TooManyRequestsException", 400,
+         lambda a: a.management("organizations").list_accounts()),
         ("iam", "ListRoles", "Throttling", 400, lambda a: a.management("iam").list_roles()),
         ("sts", "GetCallerIdentity", "ExpiredToken", 403, lambda a: a.management("sts").get_caller_identity()),
         ("account", "GetAlternateContact", "TooManyRequestsException", 429,
@@ -83,7 +85,7 @@ def test_fault_every_kth_and_percent_are_repeatable(aws, sandbox):
     sandbox.add_fault(service="iam", action="ListUsers", error_code="Throttling", every=3)
     iam = aws.management("iam")
     outcomes = []
-    for _ in range(6):
+    for _attempt in range(6):
         try:
             iam.list_users()
             outcomes.append("ok")
@@ -93,11 +95,11 @@ def test_fault_every_kth_and_percent_are_repeatable(aws, sandbox):
 
     sandbox.clear_faults()
     runs = []
-    for _ in range(2):
+    for _attempt in range(2):
         sandbox.clear_faults()
         sandbox.add_fault(service="iam", action="ListUsers", error_code="Throttling", percent=50, seed=7)
         run = []
-        for _ in range(20):
+        for _attempt in range(20):
             try:
                 iam.list_users()
                 run.append(1)
@@ -170,7 +172,7 @@ def test_moto_reset_forgets_organization_membership(aws, sandbox_endpoint, sandb
     created = org.create_account(AccountName="Reset Probe", Email="awsaccounts+reset-probe@msp.example")
     request_id = created["CreateAccountStatus"]["Id"]
     account_id = None
-    for _ in range(100):
+    for _attempt in range(100):
         status = org.describe_create_account_status(CreateAccountRequestId=request_id)["CreateAccountStatus"]
         if status["State"] != "IN_PROGRESS":
             account_id = status["AccountId"]
