@@ -1,0 +1,125 @@
+# msp.aws_accounts: `make demo` shows it working, `make test` runs everything CI runs.
+# Both set themselves up on a fresh machine (Debian, Python 3.11, no AWS credentials) and are idempotent.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+NEWEST_VENV ?= .venv-newest
+NEWEST_PYTHON ?= $(shell tests/find_newest_python.sh)
+BUILD ?= build
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+TARBALL := $(BUILD)/dist/msp-aws_accounts-$(VERSION).tar.gz
+COLLECTION_SOURCES := galaxy.yml README.md $(shell git ls-files --cached --others --exclude-standard meta plugins roles playbooks changelogs 2>/dev/null)
+
+# The demo's sandbox and the tests' sandbox use different ports and state, so tests never disturb a demo.
+DEMO_PORT ?= 5055
+TEST_PORT ?= 5056
+SANDBOX_STATE := $(CURDIR)/tests/output/sandbox
+export MSP_SANDBOX_STATE_DIR ?= $(SANDBOX_STATE)
+
+say = @printf '\n==> %s\n' "$(1)"
+
+.PHONY: help demo test venv install lint sanity units sandbox-tests integration test-newest newest-suite \
+	sandbox-start sandbox-stop clean
+
+help:
+	@echo "make demo           set up, start the local AWS sandbox and run the main job against it"
+	@echo "make test           everything CI runs: lint, sanity, unit, sandbox and integration tests"
+	@echo "make sandbox-stop   stop the demo's sandbox"
+	@echo "make clean          remove the virtualenvs and build output"
+
+# --- set-up -------------------------------------------------------------------------------------
+
+$(VENV)/.installed: requirements.txt tests/requirements-dev.txt
+	$(call say,Creating $(VENV) with $(PYTHON) and the pinned tools of tests/requirements-dev.txt)
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r tests/requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+$(TARBALL): $(VENV)/.installed $(COLLECTION_SOURCES)
+	$(call say,Building the collection tarball $(TARBALL))
+	$(VENV)/bin/ansible-galaxy collection build --force --output-path $(BUILD)/dist .
+
+$(BUILD)/installed/.installed: $(TARBALL)
+	$(call say,Installing msp.aws_accounts $(VERSION) from its tarball into $(BUILD)/installed)
+	$(VENV)/bin/ansible-galaxy collection install --offline --no-deps --force -p $(BUILD)/installed $(TARBALL)
+	touch $@
+
+install: $(BUILD)/installed/.installed
+
+# --- the demo -----------------------------------------------------------------------------------
+
+sandbox-start: venv
+	$(call say,Starting the local AWS sandbox on port $(DEMO_PORT) (reused if already healthy))
+	cd tests/sandbox && MSP_SANDBOX_PORT=$(DEMO_PORT) $(CURDIR)/$(VENV)/bin/python -m msp_sandbox start
+
+sandbox-stop:
+	@if [ -x $(VENV)/bin/python ]; then \
+		cd tests/sandbox && MSP_SANDBOX_PORT=$(DEMO_PORT) $(CURDIR)/$(VENV)/bin/python -m msp_sandbox stop; \
+	else echo "no virtualenv, so no sandbox to stop"; fi
+
+demo: install sandbox-start
+	$(call say,Running the main job (the sandbox smoke play) against http://127.0.0.1:$(DEMO_PORT))
+	MSP_SANDBOX_ENDPOINT_URL=http://127.0.0.1:$(DEMO_PORT) $(VENV)/bin/ansible-playbook playbooks/sandbox_smoke.yml
+	@echo "The sandbox keeps running on http://127.0.0.1:$(DEMO_PORT); stop it with: make sandbox-stop"
+
+# --- the tests ------------------------------------------------------------------------------------
+
+test: lint sanity units sandbox-tests integration test-newest
+	$(call say,make test passed)
+
+lint: install
+	$(call say,ruff: Python lint and format)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(call say,yamllint)
+	$(VENV)/bin/yamllint --strict .
+	$(call say,ansible-lint (production profile, offline))
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/ansible-lint --offline
+
+sanity: venv
+	$(call say,ansible-test sanity with an empty ignore file, offline (see tests/ansible_test_offline))
+	tree=$$($(VENV)/bin/python tests/ansible_test_offline/prepare.py $(BUILD)/ansible-test); \
+	cd "$$tree" && PATH=$(CURDIR)/$(VENV)/bin:$$PATH ansible-test sanity --python 3.11 --color no
+
+units: venv
+	$(call say,Unit tests (Python 3.11, ansible-core 2.19))
+	$(VENV)/bin/python -m pytest tests/unit -q
+
+sandbox-tests: venv
+	$(call say,The sandbox's own suite: every extension through boto3 against a real sandbox server)
+	$(VENV)/bin/python -m pytest tests/sandbox/tests -q
+
+integration: install
+	$(call say,Sandbox integration: the smoke play against a sandbox of its own on port $(TEST_PORT))
+	tests/run_integration.sh $(VENV) $(BUILD)/installed $(TEST_PORT)
+
+test-newest: install
+	@if [ -z "$(NEWEST_PYTHON)" ]; then \
+		printf '\n==> SKIPPED the newest end (ansible-core 2.21): no Python >= 3.12 on this machine;\n'; \
+		printf '    only Python 3.11 with ansible-core 2.19 was tested.\n'; \
+	else \
+		$(MAKE) --no-print-directory PYTHON=$(NEWEST_PYTHON) VENV=$(NEWEST_VENV) newest-suite; \
+	fi
+
+# The newest end of the support range, in a virtualenv of its own: unit tests, the sandbox suite and
+# the sandbox integration on the newest ansible-core.
+newest-suite:
+	$(call say,Newest end: $(PYTHON) with tests/requirements-newest.txt)
+	@if [ ! -f $(VENV)/.installed ] || [ tests/requirements-newest.txt -nt $(VENV)/.installed ]; then \
+		$(PYTHON) -m venv $(VENV) && $(VENV)/bin/pip install --quiet --upgrade pip && \
+		$(VENV)/bin/pip install --quiet -r tests/requirements-newest.txt && touch $(VENV)/.installed; fi
+	$(VENV)/bin/ansible --version | head -n 1
+	$(VENV)/bin/ansible-galaxy collection install --offline --no-deps --force -p $(BUILD)/installed-newest $(TARBALL)
+	$(VENV)/bin/python -m pytest tests/unit -q
+	$(VENV)/bin/python -m pytest tests/sandbox/tests -q
+	tests/run_integration.sh $(VENV) $(BUILD)/installed-newest $$(( $(TEST_PORT) + 1 ))
+
+clean: sandbox-stop
+	rm -rf $(VENV) $(NEWEST_VENV) $(BUILD) tests/output
