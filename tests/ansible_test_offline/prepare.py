@@ -60,7 +60,7 @@ def lay_out_tree(build_dir: Path) -> Path:
     subprocess.run(["git", "-C", str(target), "add", "--all"], check=True)
     for namespace, name in DEPENDENCIES:
         module = __import__(f"ansible_collections.{namespace}.{name}", fromlist=["_"])
-        source = Path(list(module.__path__)[0])
+        source = Path(next(iter(module.__path__)))
         destination = root / namespace / name
         if destination.exists():
             shutil.rmtree(destination)

@@ -45,8 +45,9 @@ def test_requires_ansible_covers_the_supported_range():
 def built_tarball(tmp_path_factory) -> tarfile.TarFile:
     output = tmp_path_factory.mktemp("dist")
     galaxy = Path(sys.executable).with_name("ansible-galaxy")
-    subprocess.run([str(galaxy), "collection", "build", "--output-path", str(output), str(REPO)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [str(galaxy), "collection", "build", "--output-path", str(output), str(REPO)], check=True, capture_output=True
+    )
     [tarball] = output.glob("msp-aws_accounts-*.tar.gz")
     with tarfile.open(tarball) as archive:
         yield archive
@@ -57,6 +58,9 @@ def test_built_collection_leaves_tests_and_local_state_out(built_tarball):
     assert "galaxy.yml" not in files  # ansible-galaxy turns it into MANIFEST.json
     assert {"MANIFEST.json", "FILES.json", "meta/runtime.yml", "README.md", "requirements.txt"} <= set(files)
     local_only = {"tests", "build", ".venv", ".ci", "extensions", "Makefile", "ansible.cfg", "pyproject.toml"}
-    leaked = [name for name in files if name.split("/")[0] in local_only
-              or "__pycache__" in name or name.startswith("changelogs/fragments/")]
+    leaked = [
+        name
+        for name in files
+        if name.split("/")[0] in local_only or "__pycache__" in name or name.startswith("changelogs/fragments/")
+    ]
     assert leaked == []

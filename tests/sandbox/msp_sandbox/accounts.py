@@ -45,14 +45,13 @@ def all_standalone() -> list[StandaloneAccount]:
 
 
 def organization_accounts():
-    """(management account id, FakeAccount) for every account of every organization in moto."""
+    """moto's FakeAccount for every account of every organization (its organization: ``master_account_id``)."""
     from moto.organizations.models import organizations_backends
 
-    for management_id, per_partition in list(organizations_backends.items()):
+    for per_partition in list(organizations_backends.values()):
         for backend in list(per_partition.values()):
             if backend.org is not None:
-                for account in list(backend.accounts):
-                    yield management_id, account
+                yield from list(backend.accounts)
 
 
 def organization_of(account_id: str):
@@ -73,7 +72,7 @@ def organization_of(account_id: str):
 def email_in_use(email: str) -> str | None:
     """The id of the account (member or standalone) whose root email is ``email``, compared as AWS does."""
     wanted = email.strip().lower()
-    for _management_id, account in organization_accounts():
+    for account in organization_accounts():
         if account.email.lower() == wanted and account.state != "CLOSED":
             return account.id
     with _lock:
@@ -84,7 +83,7 @@ def email_in_use(email: str) -> str | None:
 
 
 def email_of(account_id: str) -> str | None:
-    for _management_id, account in organization_accounts():
+    for account in organization_accounts():
         if account.id == account_id:
             return account.email
     record = standalone(account_id)
@@ -92,7 +91,7 @@ def email_of(account_id: str) -> str | None:
 
 
 def set_email(account_id: str, email: str) -> None:
-    for _management_id, account in organization_accounts():
+    for account in organization_accounts():
         if account.id == account_id:
             account.email = email
             if account.id == account.master_account_id:

@@ -2,6 +2,7 @@
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 
 
@@ -17,7 +18,7 @@ class SandboxClient:
     def request(self, method: str, path: str, body: dict | None = None, query: dict | None = None):
         url = f"{self.endpoint_url}/_sandbox{path}"
         if query:
-            url += "?" + "&".join(f"{k}={v}" for k, v in query.items() if v is not None)
+            url += "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
         try:

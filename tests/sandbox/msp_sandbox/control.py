@@ -47,6 +47,8 @@ def handle(environ: dict, body: bytes, start_response) -> list[bytes]:
     except (ValueError, KeyError, TypeError) as exc:
         status, value = 400, {"error": f"{type(exc).__name__}: {exc}"}
     data = json.dumps(value, default=str, indent=1).encode()
-    start_response(f"{status} {'OK' if status < 400 else 'Error'}",
-                   [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    start_response(
+        f"{status} {'OK' if status < 400 else 'Error'}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+    )
     return [data]

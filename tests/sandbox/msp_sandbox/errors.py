@@ -11,10 +11,16 @@ from moto.core.exceptions import ServiceException
 
 
 class AwsError(ServiceException):
-    """An error with the AWS error code ``code``; the HTTP status comes from the service model."""
+    """An error with the AWS error code ``code``.
 
-    def __init__(self, code: str, message: str, **fields: object) -> None:
+    The HTTP status comes from the service model.  Some codes AWS answers are not in the model
+    (STS and IAM's ``AccessDenied`` and ``ExpiredToken``, HTTP 403), and moto would answer them with
+    400: give ``status`` for those (extensions.moto_fixes applies it).
+    """
+
+    def __init__(self, code: str, message: str, status: int | None = None, **fields: object) -> None:
         super().__init__(code, message)
+        self.http_status = status
         # Extra members of the error shape, e.g. Reason of HandshakeConstraintViolationException.
         for name, value in fields.items():
             setattr(self, name, value)

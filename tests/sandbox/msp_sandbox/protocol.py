@@ -73,7 +73,7 @@ def read_body(environ: dict) -> bytes:
 def identify(environ: dict, body: bytes) -> RequestInfo:
     auth = environ.get("HTTP_AUTHORIZATION", "")
     match = _CREDENTIAL_RE.search(auth)
-    access_key, region, signing_name = (match.groups() if match else ("", "us-east-1", "unknown"))
+    access_key, region, signing_name = match.groups() if match else ("", "us-east-1", "unknown")
     service = _SIGNING_NAME_TO_SERVICE.get(signing_name, signing_name)
     protocol = protocol_of(service)
     params: dict = {}
@@ -151,5 +151,12 @@ def _xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-_REASONS = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 429: "Too Many Requests",
-            500: "Internal Server Error", 503: "Service Unavailable"}
+_REASONS = {
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}

@@ -43,10 +43,13 @@ def update(values: dict) -> dict:
             )
         for name, value in values.items():
             default = _settings[name].default
-            if default is not None and not isinstance(value, type(default)) and not (
-                isinstance(default, float) and isinstance(value, int)
+            if (
+                default is not None
+                and not isinstance(value, type(default))
+                and not (isinstance(default, float) and isinstance(value, int))
             ):
-                raise control.ControlError(400, f"setting {name} takes a {type(default).__name__}, got {value!r}")
+                kind = type(default).__name__
+                raise control.ControlError(400, f"setting {name} takes a value of type {kind}, got {value!r}")
             _settings[name].value = value
     return describe()
 

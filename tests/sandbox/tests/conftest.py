@@ -5,6 +5,7 @@ Every test talks to it through boto3 over HTTP, exactly as the collection's modu
 
 import socket
 import sys
+import time
 from pathlib import Path
 
 import boto3
@@ -77,6 +78,20 @@ class Aws:
 
     def client_account(self, key: str, service: str, retries: int = 0):
         return self.client(service, self.world["clients"][key]["credentials"], retries=retries)
+
+    def create_member(self, name: str, email: str | None = None, timeout: float = 30) -> str:
+        """A new member account made by CreateAccount, which is asynchronous: poll until it is done."""
+        org = self.management("organizations")
+        email = email or f"awsaccounts+{name.lower().replace(' ', '-')}@msp.example"
+        request_id = org.create_account(AccountName=name, Email=email)["CreateAccountStatus"]["Id"]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = org.describe_create_account_status(CreateAccountRequestId=request_id)["CreateAccountStatus"]
+            if status["State"] != "IN_PROGRESS":
+                assert status["State"] == "SUCCEEDED", status
+                return status["AccountId"]
+            time.sleep(0.05)
+        raise AssertionError(f"CreateAccount {request_id} did not finish in {timeout} s")
 
     @staticmethod
     def assumed(response: dict) -> dict:

@@ -62,12 +62,22 @@ def test_call_log_counts_calls_per_action_and_writes(aws, sandbox):
 @pytest.mark.parametrize(
     ("service", "action", "code", "status", "call"),
     [
-        ("organizations", "ListAccounts", "TooManyRequestsException", 400,
-         lambda a: a.management("organizations").list_accounts()),
+        (
+            "organizations",
+            "ListAccounts",
+            "TooManyRequestsException",
+            400,
+            lambda a: a.management("organizations").list_accounts(),
+        ),
         ("iam", "ListRoles", "Throttling", 400, lambda a: a.management("iam").list_roles()),
         ("sts", "GetCallerIdentity", "ExpiredToken", 403, lambda a: a.management("sts").get_caller_identity()),
-        ("account", "GetAlternateContact", "TooManyRequestsException", 429,
-         lambda a: a.management("account").get_alternate_contact(AlternateContactType="BILLING")),
+        (
+            "account",
+            "GetAlternateContact",
+            "TooManyRequestsException",
+            429,
+            lambda a: a.management("account").get_alternate_contact(AlternateContactType="BILLING"),
+        ),
     ],
     ids=["json", "query-iam", "query-sts", "rest-json"],
 )
@@ -112,8 +122,15 @@ def test_fault_every_kth_and_percent_are_repeatable(aws, sandbox):
 
 def test_fault_matches_request_parameters_and_caller(aws, sandbox, world):
     globex = world["clients"]["globex"]["account_id"]
-    sandbox.add_fault(service="iam", action="GetUser", params={"UserName": "client-admin"}, account=globex,
-                      error_code="AccessDenied", status=403, count=5)
+    sandbox.add_fault(
+        service="iam",
+        action="GetUser",
+        params={"UserName": "client-admin"},
+        account=globex,
+        error_code="AccessDenied",
+        status=403,
+        count=5,
+    )
     # The management account's call does not match the account filter.
     aws.management("iam").get_user(UserName="msp-automation")
     with pytest.raises(botocore.exceptions.ClientError):
@@ -181,8 +198,9 @@ def test_moto_reset_forgets_organization_membership(aws, sandbox_endpoint, sandb
     urllib.request.urlopen(urllib.request.Request(f"{sandbox_endpoint}/moto-api/reset", method="POST")).read()
     member = aws.client("organizations", aws_access_key_id="testing", aws_secret_access_key="testing")
     # Act as the former member through moto's account header: it must be free to found an organization.
-    member.meta.events.register("before-sign.organizations.*",
-                                lambda request, **_: request.headers.__setitem__("x-moto-account-id", account_id))
+    member.meta.events.register(
+        "before-sign.organizations.*", lambda request, **_: request.headers.__setitem__("x-moto-account-id", account_id)
+    )
     assert member.create_organization(FeatureSet="ALL")["Organization"]["MasterAccountId"] == account_id
 
 

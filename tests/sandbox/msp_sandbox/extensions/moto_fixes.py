@@ -9,6 +9,9 @@ Every IAM backend (one per account, created again at each reset) builds its ~1,6
 policies from moto's JSON, 0.1 s each time.  They are the same in every account of a partition, as
 in AWS (same ARN, same PolicyId), so they are built once per partition and copied, with their own
 mutable parts (attachment count, tags, versions list).
+
+moto takes an error's HTTP status from the service model; an extension's error whose code the
+model lacks (STS's AccessDenied, HTTP 403 in AWS) carries its own status, applied here.
 """
 
 import copy
@@ -19,6 +22,8 @@ REQUIRED_INTERNALS = [
     "moto.moto_api._internal.models.MotoAPIBackend.reset",
     "moto.organizations.models.organizations_backends",
     "moto.iam.models.IAMBackend._init_aws_policies",
+    "moto.core.responses.BaseResponse.serialized",
+    "moto.core.responses.ActionResult.result",
 ]
 
 _managed_policy_prototypes: dict[str, list] = {}
@@ -67,6 +72,21 @@ def install() -> None:
         return policies
 
     IAMBackend._init_aws_policies = copy_aws_policies
+
+    from moto.core.responses import BaseResponse
+
+    from ..errors import AwsError
+
+    serialize = BaseResponse.serialized
+
+    def serialized_with_aws_status(self, action_result):
+        status, headers, body = serialize(self, action_result)
+        error = action_result.result
+        if isinstance(error, AwsError) and error.http_status:
+            status = error.http_status
+        return status, headers, body
+
+    BaseResponse.serialized = serialized_with_aws_status
     _installed = True
 
 
