@@ -1,0 +1,293 @@
+"""AWS Account Management: the primary (root) email API, account names and the organization checks.
+
+moto 5.2.5 only knows the alternate-contact actions and never checks who may call them for which
+account.  This adds GetPrimaryEmail, StartPrimaryEmailUpdate, AcceptPrimaryEmailUpdate,
+PutAccountName and GetAccountInformation, and applies AWS's rules for the ``AccountId`` parameter
+to all of them (and to moto's alternate-contact actions):
+
+- without ``AccountId`` a call acts on the caller's own account (the "standalone context");
+- with it, the caller must be the organization's management account, the organization must have
+  all features and trusted access for ``account.amazonaws.com``, the target must be a member of
+  that organization, and the management account may not name itself;
+- the primary-email actions always take an ``AccountId`` (botocore requires it), so they only
+  work from the management account for a member.
+
+StartPrimaryEmailUpdate "mails" a one-time code to the new address: the sandbox keeps it in an
+outbox (``GET /_sandbox/outbox?to=<address>``), where a test reads it as the client reads its
+mailbox.  The code can be used within 24 hours of being sent, as the AWS Account Management guide
+says of the console flow.
+"""
+
+import re
+import secrets
+import threading
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from .. import accounts, clock, control
+from ..errors import AwsError
+
+REQUIRED_INTERNALS = [
+    "moto.account.urls.url_paths",
+    "moto.account.responses.AccountResponse",
+    "moto.account.responses.AccountResponse.put_alternate_contact",
+    "moto.account.responses.AccountResponse.get_alternate_contact",
+    "moto.account.responses.AccountResponse.delete_alternate_contact",
+    "moto.organizations.models.OrganizationsBackend",
+    "moto.sts.models.STSBackend.get_caller_identity",
+]
+
+SERVICE_PRINCIPAL = "account.amazonaws.com"
+OTP_VALIDITY = timedelta(hours=24)
+# AccountName in botocore's account model: 1 to 50 characters of this class.
+ACCOUNT_NAME_RE = re.compile(r"^[ -;=?-~]{1,50}$")
+EMAIL_MIN, EMAIL_MAX = 5, 64
+ACCOUNT_STATES = {"PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "CLOSED"}
+
+_NEW_ACTIONS = (
+    "getPrimaryEmail",
+    "startPrimaryEmailUpdate",
+    "acceptPrimaryEmailUpdate",
+    "putAccountName",
+    "getAccountInformation",
+)
+
+
+@dataclass
+class PendingUpdate:
+    account_id: str
+    email: str
+    code: str
+    sent_at: datetime
+
+
+@dataclass
+class Message:
+    to: str
+    subject: str
+    body: str
+    code: str
+    account_id: str
+    sent_at: str
+
+
+_lock = threading.Lock()
+_pending: dict[str, PendingUpdate] = {}
+_outbox: list[Message] = []
+# Standalone accounts have no creation date in accounts.py; the first time one is asked about stands in.
+_standalone_created: dict[str, datetime] = {}
+_installed = False
+
+
+def outbox(to: str | None = None) -> list[dict]:
+    with _lock:
+        return [asdict(m) for m in _outbox if to is None or m.to.lower() == to.strip().lower()]
+
+
+@control.route("GET", "/outbox")
+def _outbox_route(body, query):
+    return 200, {"messages": outbox(query.get("to"))}
+
+
+# --- who may act on which account -------------------------------------------------------------
+
+
+def _caller_arn(response) -> str:
+    from moto.sts.models import sts_backends
+
+    sts = sts_backends[response.current_account][response.partition]
+    return sts.get_caller_identity(response.get_access_key(), response.region)[1]
+
+
+def _denied(response, action: str, reason: str | None = None) -> AwsError:
+    message = f"User: {_caller_arn(response)} is not authorized to perform: account:{action}"
+    return AwsError("AccessDeniedException", f"{message} ({reason})" if reason else message)
+
+
+def _member(backend, account_id: str):
+    return next((a for a in backend.accounts if a.id == account_id), None)
+
+
+def resolve_target(response, action: str) -> str:
+    """The account a call acts on, after AWS's checks on ``AccountId``; raises AccessDeniedException."""
+    caller = response.current_account
+    target = response._get_param("AccountId")
+    if not target:
+        return caller
+    backend = accounts.organization_of(caller)
+    if backend is None or backend.org is None or backend.org.master_account_id != caller:
+        raise _denied(response, action)
+    if target == caller:
+        # "The management account can't specify its own AccountId" (API reference, AccountId).
+        raise _denied(response, action)
+    if backend.org.feature_set != "ALL":
+        raise _denied(response, action)
+    if SERVICE_PRINCIPAL not in {s["ServicePrincipal"] for s in backend.services}:
+        # The message AWS gives, as quoted in awslabs/aws-deployment-framework#764.
+        reason = "Your organization must first enable trusted access with AWS Account Management."
+        raise _denied(response, action, reason)
+    if _member(backend, target) is None:
+        raise _denied(response, action)
+    return target
+
+
+# --- the account's record: name, email, creation date -----------------------------------------
+
+
+def _account_record(account_id: str):
+    """moto's FakeAccount for an organization's account, else the standalone record, else None."""
+    for account in accounts.organization_accounts():
+        if account.id == account_id:
+            return account
+    return accounts.standalone(account_id)
+
+
+def _validation(field: str, message: str) -> AwsError:
+    return AwsError(
+        "ValidationException", message, reason="fieldValidationFailed", fieldList=[{"name": field, "message": message}]
+    )
+
+
+# --- the actions ------------------------------------------------------------------------------
+
+
+def get_primary_email(self):
+    from moto.core.responses import ActionResult
+
+    target = resolve_target(self, "GetPrimaryEmail")
+    email = accounts.email_of(target)
+    if email is None:
+        raise AwsError("ResourceNotFoundException", f"No account {target} was found.")
+    return ActionResult({"PrimaryEmail": email})
+
+
+def start_primary_email_update(self):
+    from moto.core.responses import ActionResult
+
+    target = resolve_target(self, "StartPrimaryEmailUpdate")
+    email = (self._get_param("PrimaryEmail") or "").strip()
+    if not EMAIL_MIN <= len(email) <= EMAIL_MAX or "@" not in email:
+        raise _validation("PrimaryEmail", "The primary email address is not valid.")
+    owner = accounts.email_in_use(email)
+    if owner is not None:
+        # ConflictException: "...change an account's root user email to an email address which is already in use".
+        raise AwsError("ConflictException", "The email address is already in use by another AWS account.")
+    code = f"{secrets.randbelow(10**6):06d}"
+    now = clock.now()
+    with _lock:
+        _pending[target] = PendingUpdate(target, email, code, now)
+        _outbox.append(
+            Message(
+                to=email,
+                subject="AWS Email Verification",
+                body=(
+                    f"Use this verification code to confirm {email} as the root user email address of AWS account "
+                    f"{target}: {code}. The code is valid for 24 hours."
+                ),
+                code=code,
+                account_id=target,
+                sent_at=now.isoformat(),
+            )
+        )
+    return ActionResult({"Status": "PENDING"})
+
+
+def accept_primary_email_update(self):
+    from moto.core.responses import ActionResult
+
+    target = resolve_target(self, "AcceptPrimaryEmailUpdate")
+    email = (self._get_param("PrimaryEmail") or "").strip()
+    otp = self._get_param("Otp") or ""
+    with _lock:
+        pending = _pending.get(target)
+    if pending is None or pending.email.lower() != email.lower():
+        raise AwsError(
+            "ResourceNotFoundException", f"No primary email update to {email} was started for account {target}."
+        )
+    if clock.now() - pending.sent_at > OTP_VALIDITY or not secrets.compare_digest(otp, pending.code):
+        raise _validation("Otp", "The one-time password is not valid or has expired.")
+    owner = accounts.email_in_use(email)
+    if owner is not None and owner != target:
+        raise AwsError("ConflictException", "The email address is already in use by another AWS account.")
+    accounts.set_email(target, pending.email)
+    with _lock:
+        _pending.pop(target, None)
+    return ActionResult({"Status": "ACCEPTED"})
+
+
+def put_account_name(self):
+    from moto.core.responses import EmptyResult
+
+    target = resolve_target(self, "PutAccountName")
+    name = self._get_param("AccountName") or ""
+    if not ACCOUNT_NAME_RE.match(name):
+        raise _validation("AccountName", "The account name must be 1 to 50 printable characters.")
+    record = _account_record(target)
+    if record is None:
+        raise _denied(self, "PutAccountName")
+    record.name = name
+    return EmptyResult()
+
+
+def get_account_information(self):
+    from moto.core.responses import ActionResult
+
+    target = resolve_target(self, "GetAccountInformation")
+    record = _account_record(target)
+    if record is None:
+        raise _denied(self, "GetAccountInformation")
+    created = getattr(record, "create_time", None)
+    if created is None:
+        with _lock:
+            created = _standalone_created.setdefault(target, clock.now())
+    state = getattr(record, "state", "ACTIVE")
+    return ActionResult(
+        {
+            "AccountId": target,
+            "AccountName": record.name,
+            "AccountCreatedDate": created,
+            "AccountState": state if state in ACCOUNT_STATES else "ACTIVE",
+        }
+    )
+
+
+def _checked(original, action: str):
+    """moto's alternate-contact action, preceded by AWS's checks on AccountId."""
+
+    def wrapper(self):
+        resolve_target(self, action)
+        return original(self)
+
+    wrapper.__name__ = original.__name__
+    wrapper.__wrapped__ = original
+    return wrapper
+
+
+def install() -> None:
+    global _installed
+    if _installed:
+        return
+    from moto.account import urls
+    from moto.account.responses import AccountResponse
+
+    for action in _NEW_ACTIONS:
+        urls.url_paths.setdefault(f"{{0}}/{action}$", AccountResponse.dispatch)
+    AccountResponse.get_primary_email = get_primary_email
+    AccountResponse.start_primary_email_update = start_primary_email_update
+    AccountResponse.accept_primary_email_update = accept_primary_email_update
+    AccountResponse.put_account_name = put_account_name
+    AccountResponse.get_account_information = get_account_information
+    for name, action in (
+        ("put_alternate_contact", "PutAlternateContact"),
+        ("get_alternate_contact", "GetAlternateContact"),
+        ("delete_alternate_contact", "DeleteAlternateContact"),
+    ):
+        setattr(AccountResponse, name, _checked(getattr(AccountResponse, name), action))
+    _installed = True
+
+
+def reset() -> None:
+    with _lock:
+        _pending.clear()
+        _outbox.clear()
+        _standalone_created.clear()
