@@ -8,13 +8,13 @@ port=$3
 repo=$(cd "$(dirname "$0")/.." && pwd)
 state="${repo}/tests/output/sandbox-integration-${port}"
 export MSP_SANDBOX_PORT="${port}" MSP_SANDBOX_STATE_DIR="${state}"
+export PYTHONPATH="${repo}/tests/sandbox${PYTHONPATH:+:${PYTHONPATH}}"
 
-cd "${repo}/tests/sandbox"
+cd "${repo}"
 "${venv}/bin/python" -m msp_sandbox start
 trap '"${venv}/bin/python" -m msp_sandbox stop' EXIT
 "${venv}/bin/python" -m msp_sandbox reset
 
-cd "${repo}"
 echo "==> $("${venv}/bin/ansible" --version | head -n 1): playbooks/sandbox_smoke.yml"
 MSP_SANDBOX_ENDPOINT_URL="http://127.0.0.1:${port}" ANSIBLE_COLLECTIONS_PATH="${collections}" \
   "${venv}/bin/ansible-playbook" playbooks/sandbox_smoke.yml
