@@ -212,3 +212,16 @@ def test_sandbox_reset_restores_the_world(aws, sandbox, world):
     iam = aws.client("iam", fresh["management"]["credentials"])
     assert "leftover" not in {r["RoleName"] for r in iam.list_roles()["Roles"]}
     assert fresh["clients"].keys() == world["clients"].keys()
+
+
+def test_self_check_passes_on_the_pinned_moto_and_names_what_is_missing(monkeypatch):
+    from msp_sandbox import selfcheck
+
+    selfcheck.run()  # every internal the extensions hook exists in moto 5.2.5
+    hooked = selfcheck.required_internals()
+    assert "moto.organizations.models.OrganizationsBackend.create_account" in hooked
+    monkeypatch.setattr(
+        selfcheck, "required_internals", lambda: [*hooked, "moto.organizations.models.OrganizationsBackend.gone"]
+    )
+    with pytest.raises(selfcheck.SelfCheckError, match=r"lacks internals .*OrganizationsBackend\.gone"):
+        selfcheck.run()
