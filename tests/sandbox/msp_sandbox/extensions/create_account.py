@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from .. import accounts, clock, settings
 from ..errors import AwsError
+from ..world import ADMIN_POLICY
 
 REQUIRED_INTERNALS = [
     "moto.organizations.models.OrganizationsBackend.create_account",
@@ -141,9 +142,6 @@ def _outcome(backend, email: str) -> str | None:
     return None
 
 
-ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
-
-
 def _complete(record: CreateRequest) -> None:
     from moto.organizations.models import organizations_backends
 
@@ -175,7 +173,7 @@ def _grant_administrator_access(account_id: str, role_name: str) -> None:
     """AWS attaches AdministratorAccess to the access role it creates; moto creates the role bare."""
     from moto.iam.models import iam_backends
 
-    iam_backends[account_id]["global"].attach_role_policy(ADMINISTRATOR_ACCESS, role_name)
+    iam_backends[account_id]["global"].attach_role_policy(ADMIN_POLICY, role_name)
 
 
 def _advance(record: CreateRequest, poll: bool) -> None:

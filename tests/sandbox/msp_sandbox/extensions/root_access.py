@@ -220,15 +220,6 @@ def features_of_organization(org_id: str) -> set[str]:
 # --- STS AssumeRoot ---------------------------------------------------------------------------
 
 
-def _error_response(response, error: AwsError, status: int):
-    """An error moto serialises in the service's protocol, with AWS's HTTP status for an unmodelled code."""
-    from moto.core.responses import ActionResult
-
-    _status, headers, body = response.serialized(ActionResult(error))
-    headers["status"] = status
-    return body, headers
-
-
 def assume_root(self):
     from moto.core.responses import ActionResult
     from moto.iam.models import iam_backends
@@ -258,6 +249,7 @@ def assume_root(self):
     denied = AwsError(
         "AccessDenied",
         f"User: {caller_arn} is not authorized to perform: sts:AssumeRoot on resource: arn:aws:iam::{target}:root",
+        status=403,
     )
     backend = accounts.organization_of(caller)
     with _lock:
@@ -269,12 +261,12 @@ def assume_root(self):
         or backend.org.master_account_id != caller
         or target == caller
     ):
-        return _error_response(self, denied, 403)
+        raise denied
     if ROOT_SESSIONS not in features_of_organization(backend.org.id):
         reason = " because root sessions are not enabled for the organization (iam:EnableOrganizationsRootSessions)"
-        return _error_response(self, AwsError("AccessDenied", denied.message + reason), 403)
+        raise AwsError("AccessDenied", denied.message + reason, status=403)
     if not any(account.id == target for account in backend.accounts):
-        return _error_response(self, denied, 403)
+        raise denied
 
     key = iam_backends[target]["global"].create_temp_access_key()
     expires = clock.now() + timedelta(seconds=duration)
@@ -392,7 +384,7 @@ def _root_iam_action(response, session: RootSession, action: str):
             cert = _find(creds.signing_certificates, "CertificateId", param("CertificateId"), "Signing Certificate")
             creds.signing_certificates.remove(cert)
             return EmptyResult()
-    raise AwsError("AccessDenied", f"User: {root_arn} is not authorized to perform: iam:{action}")
+    raise AwsError("AccessDenied", f"User: {root_arn} is not authorized to perform: iam:{action}", status=403)
 
 
 def _wrap_iam_call_action(original):
@@ -406,7 +398,7 @@ def _wrap_iam_call_action(original):
         root_arn = f"arn:aws:iam::{session.account_id}:root"
         try:
             if clock.now() >= session.expires:
-                raise AwsError("ExpiredToken", "The security token included in the request is expired")
+                raise AwsError("ExpiredToken", "The security token included in the request is expired", status=403)
             allowed = _allowed_actions.get(session.task_policy, frozenset())
             user_name = self._get_param("UserName")
             # Each IAM task policy denies every other action, and its actions on anything but the root user.
@@ -418,13 +410,14 @@ def _wrap_iam_call_action(original):
                         f"User: {root_arn} is not authorized to perform: iam:{action} on resource: {resource} with an "
                         f"explicit deny in an identity-based policy: {TASK_POLICY_PREFIX}{session.task_policy}"
                     ),
+                    status=403,
                 )
             result = _root_iam_action(self, session, action)
         except AwsError as error:
-            status = 403 if error.code in ("AccessDenied", "ExpiredToken") else None
-            status_code, headers, body = self.serialized(ActionResult(error))
+            # self.serialized applies the error's own HTTP status (extensions.moto_fixes).
+            status, headers, body = self.serialized(ActionResult(error))
             headers, body = self._enrich_response(headers, body)
-            return status or status_code, headers, body
+            return status, headers, body
         if result is None:
             return original(self)
         status, headers, body = self.serialized(result)
