@@ -82,27 +82,33 @@ def email_in_use(email: str) -> str | None:
     return None
 
 
+def member(account_id: str):
+    """moto's FakeAccount for ``account_id`` if it belongs to an organization, else None."""
+    return next((account for account in organization_accounts() if account.id == account_id), None)
+
+
+def find(account_id: str):
+    """The account's record wherever it is: moto's FakeAccount for a member, else the standalone record.
+
+    Both have ``id``, ``name`` and ``email``.
+    """
+    return member(account_id) or standalone(account_id)
+
+
 def email_of(account_id: str) -> str | None:
-    for account in organization_accounts():
-        if account.id == account_id:
-            return account.email
-    record = standalone(account_id)
+    record = find(account_id)
     return record.email if record else None
 
 
 def set_email(account_id: str, email: str) -> None:
-    for account in organization_accounts():
-        if account.id == account_id:
-            account.email = email
-            if account.id == account.master_account_id:
-                backend = organization_of(account_id)
-                if backend is not None and backend.org is not None:
-                    backend.org.master_account_email = email
-            return
-    record = standalone(account_id)
+    record = find(account_id)
     if record is None:
         raise KeyError(account_id)
     record.email = email
+    if getattr(record, "master_account_id", None) == account_id:  # the management account's own root email
+        backend = organization_of(account_id)
+        if backend is not None and backend.org is not None:
+            backend.org.master_account_email = email
 
 
 def reset() -> None:

@@ -134,14 +134,6 @@ def resolve_target(response, action: str) -> str:
 # --- the account's record: name, email, creation date -----------------------------------------
 
 
-def _account_record(account_id: str):
-    """moto's FakeAccount for an organization's account, else the standalone record, else None."""
-    for account in accounts.organization_accounts():
-        if account.id == account_id:
-            return account
-    return accounts.standalone(account_id)
-
-
 def _validation(field: str, message: str) -> AwsError:
     return AwsError(
         "ValidationException", message, reason="fieldValidationFailed", fieldList=[{"name": field, "message": message}]
@@ -222,7 +214,7 @@ def put_account_name(self):
     name = self._get_param("AccountName") or ""
     if not ACCOUNT_NAME_RE.match(name):
         raise _validation("AccountName", "The account name must be 1 to 50 printable characters.")
-    record = _account_record(target)
+    record = accounts.find(target)
     if record is None:
         raise _denied(self, "PutAccountName")
     record.name = name
@@ -233,7 +225,7 @@ def get_account_information(self):
     from moto.core.responses import ActionResult
 
     target = resolve_target(self, "GetAccountInformation")
-    record = _account_record(target)
+    record = accounts.find(target)
     if record is None:
         raise _denied(self, "GetAccountInformation")
     created = getattr(record, "create_time", None)

@@ -153,6 +153,14 @@ def _constraint(reason: str, message: str) -> AwsError:
     return AwsError("HandshakeConstraintViolationException", message, Reason=reason)
 
 
+def _already_a_member() -> AwsError:
+    """Checked when inviting and again when accepting: the account may have joined another meanwhile."""
+    return _constraint(
+        "ALREADY_IN_AN_ORGANIZATION",
+        "The handshake request is invalid because the invited account is already a member of an organization.",
+    )
+
+
 def invite(caller: str, partition: str, params: dict) -> dict:
     backend = management_backend(caller, partition)
     target_type, target_id, invited = _resolve_target(params.get("Target") or {})
@@ -161,10 +169,7 @@ def invite(caller: str, partition: str, params: dict) -> dict:
     creating = in_progress_count(caller)
     with _lock:
         if invited is not None and _in_an_organization(invited):
-            raise _constraint(
-                "ALREADY_IN_AN_ORGANIZATION",
-                "The handshake request is invalid because the invited account is already a member of an organization.",
-            )
+            raise _already_a_member()
         for other in _handshakes.values():
             same_target = other.target_id.lower() == target_id.lower() or (
                 invited is not None and other.is_recipient(invited)
@@ -256,10 +261,7 @@ def _join(handshake: Handshake, account_id: str, now: datetime) -> None:
     from moto.organizations.models import FakeAccount, organizations_backends
 
     if _in_an_organization(account_id):
-        raise _constraint(
-            "ALREADY_IN_AN_ORGANIZATION",
-            "The handshake request is invalid because the invited account is already a member of an organization.",
-        )
+        raise _already_a_member()
     backend = organizations_backends[handshake.management_id][handshake.partition]
     if backend.org is None or backend.org.id != handshake.organization_id:
         raise AwsError("InvalidHandshakeTransitionException", "The inviting organization no longer exists.")

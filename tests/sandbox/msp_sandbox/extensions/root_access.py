@@ -315,7 +315,7 @@ def _root_iam_action(response, session: RootSession, action: str):
     param = response._get_param
     with _lock:
         if action == "GetUser":
-            member = next((a for a in accounts.organization_accounts() if a.id == account), None)
+            member = accounts.member(account)
             return ActionResult(
                 {
                     "User": {

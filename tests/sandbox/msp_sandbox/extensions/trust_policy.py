@@ -163,10 +163,8 @@ def _mfa_state(response, caller, user, session, now) -> tuple[bool | None, datet
 
 
 def _created_account(account_id: str):
-    for account in accounts.organization_accounts():
-        if account.id == account_id and getattr(account, "joined_method", None) == "CREATED":
-            return account
-    return None
+    account = accounts.member(account_id)
+    return account if getattr(account, "joined_method", None) == "CREATED" else None
 
 
 def _new_account_fault(role_arn: str, caller) -> None:
