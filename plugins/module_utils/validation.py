@@ -1,0 +1,85 @@
+# Copyright: Contributors to the msp.aws_accounts project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Input rules AWS applies, checked before any call so bad input never reaches AWS half-way through a run.
+
+Each ``*_problem`` function is pure and returns the rule broken, or None; ``require_*`` raises
+:class:`InvalidInput` naming the option. The module, the ``account_email`` filter and the roles'
+argument checks all use these, so they agree on what AWS accepts.
+"""
+
+import re
+
+from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput
+
+# From the CreateAccount and InviteAccountToOrganization models and AWS's account-email rules.
+EMAIL_MIN_LENGTH = 6
+EMAIL_MAX_LENGTH = 64
+EMAIL_LOCAL_FORBIDDEN = "\"'()<>[]:;,\\|%&"
+ACCOUNT_NAME_MAX_LENGTH = 50
+ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
+DOMAIN_LABEL_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
+
+
+def email_problem(email):
+    """The first AWS email rule that ``email`` breaks, or None when AWS would accept it."""
+    if not isinstance(email, str) or not email:
+        return "is required and must be a string"
+    if not email.isascii():
+        return "must be 7-bit ASCII"
+    if not EMAIL_MIN_LENGTH <= len(email) <= EMAIL_MAX_LENGTH:
+        return f"must be {EMAIL_MIN_LENGTH} to {EMAIL_MAX_LENGTH} characters long, not {len(email)}"
+    if email.count("@") != 1:
+        return "must contain exactly one '@'"
+    local, domain = email.split("@")
+    if not local:
+        return "has nothing before the '@'"
+    if any(ch.isspace() for ch in email):
+        return "must not contain whitespace"
+    bad = sorted({ch for ch in local if ch in EMAIL_LOCAL_FORBIDDEN})
+    if bad:
+        return f"must not contain {' '.join(bad)} before the '@'"
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        return "must not start or end with '.', or contain '..', before the '@'"
+    if "." not in domain:
+        return "must have a dotted domain after the '@' (like example.com)"
+    labels = domain.split(".")
+    if not all(DOMAIN_LABEL_PATTERN.match(label) for label in labels):
+        return "must have a domain of letters, digits and inner hyphens, separated by single dots"
+    return None
+
+
+def account_name_problem(name):
+    if not isinstance(name, str) or not name:
+        return "must be 1 to 50 characters long"
+    if len(name) > ACCOUNT_NAME_MAX_LENGTH:
+        return f"must be 1 to {ACCOUNT_NAME_MAX_LENGTH} characters long, not {len(name)}"
+    if not all(" " <= ch <= "~" for ch in name):
+        return "must be printable ASCII (no tabs, newlines or accented letters)"
+    return None
+
+
+def account_id_problem(account_id):
+    if not isinstance(account_id, str) or not ACCOUNT_ID_PATTERN.match(account_id):
+        return "must be an AWS account id of exactly 12 digits (quote it in YAML so leading zeros survive)"
+    return None
+
+
+def _require(option, problem):
+    if problem:
+        raise InvalidInput(option, problem)
+
+
+def require_email(email, option="email"):
+    _require(option, email_problem(email))
+    return email
+
+
+def require_account_name(name, option="name"):
+    _require(option, account_name_problem(name))
+    return name
+
+
+def require_account_id(account_id, option="account_id"):
+    _require(option, account_id_problem(account_id))
+    return account_id
