@@ -96,9 +96,13 @@ sandbox-tests: venv
 	$(call say,The sandbox's own suite: every extension through boto3 against a real sandbox server)
 	$(VENV)/bin/python -m pytest tests/sandbox/tests -q
 
+# TARGETS="aws_member_account ..." runs only those integration targets (and no smoke play).
+TARGETS ?=
 integration: install
-	$(call say,Sandbox integration: the smoke play against a sandbox of its own on port $(TEST_PORT))
-	tests/run_integration.sh $(VENV) $(BUILD)/installed $(TEST_PORT)
+	$(call say,Sandbox integration: the smoke play and tests/integration/targets on port $(TEST_PORT))
+	tests/run_integration.sh $(VENV) $(BUILD)/installed $(TEST_PORT) $(TARGETS)
+	$(call say,Module tests against the sandbox: faults, races and bad input (tests/integration/pytest))
+	$(VENV)/bin/python -m pytest tests/integration/pytest -q
 
 test-newest: install
 	@if [ -z "$(NEWEST_PYTHON)" ]; then \
@@ -109,7 +113,7 @@ test-newest: install
 	fi
 
 # The newest end of the support range, in a virtualenv of its own: unit tests, the sandbox suite and
-# the sandbox integration on the newest ansible-core.
+# the sandbox integration (targets and module tests) on the newest ansible-core.
 newest-suite:
 	$(call say,Newest end: $(PYTHON) with tests/requirements-newest.txt)
 	@if [ ! -f $(VENV)/.installed ] || [ tests/requirements-newest.txt -nt $(VENV)/.installed ]; then \
@@ -120,6 +124,7 @@ newest-suite:
 	$(VENV)/bin/python -m pytest tests/unit -q
 	$(VENV)/bin/python -m pytest tests/sandbox/tests -q
 	tests/run_integration.sh $(VENV) $(BUILD)/installed-newest $$(( $(TEST_PORT) + 1 ))
+	$(VENV)/bin/python -m pytest tests/integration/pytest -q
 
 clean: sandbox-stop
 	rm -rf $(VENV) $(NEWEST_VENV) $(BUILD) tests/output
