@@ -186,3 +186,34 @@ def test_account_name_change_shows_in_organizations(aws, world):
     own = client.get_account_information()
     assert (own["AccountId"], own["AccountName"]) == (world["clients"]["initech"]["account_id"], "Initech Cloud")
     assert account.get_account_information()["AccountName"] == world["management"]["name"]
+
+
+# --- CloseAccount: PENDING_CLOSURE first, SUSPENDED later ------------------------------------------------
+
+
+def test_close_account_is_pending_closure_until_the_clock_passes(aws, sandbox):
+    member = aws.create_member("Payments Prod", "awsaccounts+payments@msp.example")
+    org = aws.management("organizations")
+    org.close_account(AccountId=member)
+    account = org.describe_account(AccountId=member)["Account"]
+    assert account["State"] == "PENDING_CLOSURE" and account["Status"] == "PENDING_CLOSURE"
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        org.close_account(AccountId=member)
+    assert error_of(raised)[0] == "AccountAlreadyClosedException"
+
+    sandbox.advance_clock(sandbox.settings()["close_account_pending_seconds"] + 1)
+    states = {a["Id"]: a["State"] for a in org.list_accounts()["Accounts"]}
+    assert states[member] == "SUSPENDED"
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        org.close_account(AccountId=member)
+    assert error_of(raised)[0] == "AccountAlreadyClosedException"
+
+
+def test_close_account_refuses_the_management_account_and_unknown_ids(aws, world):
+    org = aws.management("organizations")
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        org.close_account(AccountId=world["management"]["account_id"])
+    assert error_of(raised)[0] == "ConstraintViolationException"
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        org.close_account(AccountId="999999999999")
+    assert error_of(raised)[0] == "AccountNotFoundException"

@@ -345,6 +345,7 @@ def test_created_account_removed_then_reinvited_keeps_its_own_role(aws, sandbox)
     account_id = org.describe_create_account_status(CreateAccountRequestId=created["CreateAccountStatus"]["Id"])[
         "CreateAccountStatus"
     ]["AccountId"]
+    sandbox.advance_clock(4 * DAY)  # past the waiting period of a created account (test_removal_preconditions)
     org.remove_account_from_organization(AccountId=account_id)
     handshake = _invite(org, account_id)
     spin_off = aws.client("organizations", aws_access_key_id="testing", aws_secret_access_key="testing")

@@ -14,6 +14,7 @@ EXTENSION_MODULES = (
     "create_account",
     "handshakes",
     "account_management",
+    "organizational_units",
     "root_access",
     "trust_policy",
 )

@@ -1,4 +1,4 @@
-"""AWS Account Management: the primary (root) email API, account names and the organization checks.
+"""AWS Account Management: the primary (root) email API, account names, closing, and the organization checks.
 
 moto 5.2.5 only knows the alternate-contact actions and never checks who may call them for which
 account.  This adds GetPrimaryEmail, StartPrimaryEmailUpdate, AcceptPrimaryEmailUpdate,
@@ -12,6 +12,13 @@ to all of them (and to moto's alternate-contact actions):
 - the primary-email actions always take an ``AccountId`` (botocore requires it), so they only
   work from the management account for a member.
 
+CloseAccount (Organizations) is asynchronous in AWS: the account is PENDING_CLOSURE first and SUSPENDED
+once AWS has closed it; moto suspends it at once.  Here it stays PENDING_CLOSURE for
+``close_account_pending_seconds`` on the sandbox clock (the API reference says "a few minutes").  An
+account already PENDING_CLOSURE, SUSPENDED or CLOSED answers AccountAlreadyClosedException, and the
+management account ConstraintViolationException (AWS documents that it cannot be closed with this API,
+not the error; the sandbox picks the organization's constraint error).
+
 StartPrimaryEmailUpdate "mails" a one-time code to the new address: the sandbox keeps it in an
 outbox (``GET /_sandbox/outbox?to=<address>``), where a test reads it as the client reads its
 mailbox.  The code can be used within 24 hours of being sent, as the AWS Account Management guide
@@ -24,7 +31,7 @@ import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from .. import accounts, clock, control
+from .. import accounts, clock, control, settings
 from ..errors import AwsError
 
 REQUIRED_INTERNALS = [
@@ -35,7 +42,13 @@ REQUIRED_INTERNALS = [
     "moto.account.responses.AccountResponse.delete_alternate_contact",
     "moto.organizations.models.OrganizationsBackend",
     "moto.sts.models.STSBackend.get_caller_identity",
+    "moto.organizations.models.OrganizationsBackend.close_account",
+    "moto.organizations.models.OrganizationsBackend.describe_account",
+    "moto.organizations.models.OrganizationsBackend.list_accounts",
 ]
+
+CLOSE_SECONDS_SETTING = "close_account_pending_seconds"
+CLOSED_STATES = ("PENDING_CLOSURE", "SUSPENDED", "CLOSED")
 
 SERVICE_PRINCIPAL = "account.amazonaws.com"
 OTP_VALIDITY = timedelta(hours=24)
@@ -76,6 +89,8 @@ _pending: dict[str, PendingUpdate] = {}
 _outbox: list[Message] = []
 # Standalone accounts have no creation date in accounts.py; the first time one is asked about stands in.
 _standalone_created: dict[str, datetime] = {}
+# Account id -> when CloseAccount was called, for accounts still PENDING_CLOSURE.
+_closing: dict[str, datetime] = {}
 _installed = False
 
 
@@ -243,6 +258,52 @@ def get_account_information(self):
     )
 
 
+# --- CloseAccount -------------------------------------------------------------------------------
+
+
+def _finish_closures() -> None:
+    """Accounts PENDING_CLOSURE long enough on the sandbox clock become SUSPENDED."""
+    wait = timedelta(seconds=float(settings.get(CLOSE_SECONDS_SETTING)))
+    now = clock.now()
+    with _lock:
+        done = [account_id for account_id, since in _closing.items() if now - since >= wait]
+        for account_id in done:
+            del _closing[account_id]
+    for account_id in done:
+        account = accounts.member(account_id)
+        if account is not None:
+            account.status = account.state = "SUSPENDED"
+
+
+def close_account(self, **kwargs) -> None:
+    from moto.organizations.exceptions import AccountNotFoundException, AWSOrganizationsNotInUseException
+
+    if self.org is None:
+        raise AWSOrganizationsNotInUseException
+    account_id = kwargs.get("AccountId")
+    _finish_closures()
+    account = next((a for a in self.accounts if a.id == account_id), None)
+    if account is None:
+        raise AccountNotFoundException
+    if account_id == self.org.master_account_id:
+        raise AwsError("ConstraintViolationException", "You can't close the management account with this API.")
+    if account.state in CLOSED_STATES:
+        raise AwsError("AccountAlreadyClosedException", "You attempted to close an account that is already closed.")
+    account.status = account.state = "PENDING_CLOSURE"
+    with _lock:
+        _closing[account_id] = clock.now()
+
+
+def _after_finishing_closures(original):
+    def wrapper(self, *args, **kwargs):
+        _finish_closures()
+        return original(self, *args, **kwargs)
+
+    wrapper.__name__ = original.__name__
+    wrapper.__wrapped__ = original
+    return wrapper
+
+
 def _checked(original, action: str):
     """moto's alternate-contact action, preceded by AWS's checks on AccountId."""
 
@@ -261,6 +322,16 @@ def install() -> None:
         return
     from moto.account import urls
     from moto.account.responses import AccountResponse
+    from moto.organizations.models import OrganizationsBackend
+
+    settings.register(
+        CLOSE_SECONDS_SETTING,
+        300.0,
+        "Seconds on the sandbox clock an account stays PENDING_CLOSURE after CloseAccount before it is SUSPENDED.",
+    )
+    OrganizationsBackend.close_account = close_account
+    OrganizationsBackend.describe_account = _after_finishing_closures(OrganizationsBackend.describe_account)
+    OrganizationsBackend.list_accounts = _after_finishing_closures(OrganizationsBackend.list_accounts)
 
     for action in _NEW_ACTIONS:
         urls.url_paths.setdefault(f"{{0}}/{action}$", AccountResponse.dispatch)
@@ -283,3 +354,4 @@ def reset() -> None:
         _pending.clear()
         _outbox.clear()
         _standalone_created.clear()
+        _closing.clear()

@@ -5,15 +5,25 @@ email), the invited account accepts, declines or lets it expire (15 days, read f
 clock), the sender can cancel.  Accepting makes the account a member as AWS does: JoinedMethod
 INVITED, the default policies attached, and no OrganizationAccountAccessRole.  Removal turns the
 member back into a standalone account, so it keeps its email and can be invited again.
+
+Removal is refused as AWS refuses it (ConstraintViolationException, with the Reason and the sentence
+the API reference gives for it): a delegated administrator (CANNOT_REMOVE_DELEGATED_ADMINISTRATOR_FROM_ORG),
+a created account within ``removal_wait_period_days`` of its creation on the sandbox clock
+(WAIT_PERIOD_ACTIVE; invited accounts are exempt), an account without a payment instrument
+(MEMBER_ACCOUNT_PAYMENT_INSTRUMENT_REQUIRED) or without phone verification
+(ACCOUNT_CANNOT_LEAVE_WITHOUT_PHONE_VERIFICATION), checked in that order.  AWS documents no order;
+the last two are per-account flags set through ``POST /_sandbox/standalone-readiness``, every account
+being ready to stand alone unless a test says otherwise.  AWS does not say the exact WAIT_PERIOD_ACTIVE
+message either, nor return the date the wait ends; the sandbox does not invent one.
 """
 
 import json
 import string
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from .. import accounts, clock, settings
+from .. import accounts, clock, control, settings
 from ..errors import AwsError
 from .create_account import QUOTA_DOC, QUOTA_SETTING, in_progress_count, management_backend, paginate
 
@@ -21,6 +31,7 @@ REQUIRED_INTERNALS = [
     "moto.organizations.models.FakeAccount",
     "moto.organizations.models.OrganizationsBackend.attach_policy",
     "moto.organizations.models.OrganizationsBackend.remove_account_from_organization",
+    "moto.organizations.models.OrganizationsBackend.register_delegated_administrator",
     "moto.organizations.models.organizations_backends",
     "moto.organizations.responses.OrganizationsResponse",
     "moto.organizations.utils.DEFAULT_SCP_POLICY_ID",
@@ -30,6 +41,12 @@ REQUIRED_INTERNALS = [
 ]
 
 RATE_SETTING = "handshake_daily_limit"
+WAIT_PERIOD_SETTING = "removal_wait_period_days"
+WAIT_PERIOD_DOC = (
+    "Days after its creation during which a created account cannot be removed from the organization "
+    "(WAIT_PERIOD_ACTIVE; AWS: at least four days; invited accounts are exempt)."
+)
+READINESS_FLAGS = ("payment_instrument", "phone_verified")
 EXPIRY = timedelta(days=15)  # ExpirationTimestamp - RequestedTimestamp in the API reference's examples
 RETENTION = timedelta(days=30)  # closed handshakes "show up in lists for only 30 days"
 OPEN_STATES = ("REQUESTED", "OPEN")
@@ -326,22 +343,94 @@ def list_for_account(caller: str, params: dict) -> dict:
     return _list(params, lambda h: h.is_recipient(caller))
 
 
+def _removal_constraint(reason: str, message: str) -> AwsError:
+    return AwsError("ConstraintViolationException", message, Reason=reason)
+
+
+def _removal_refusal(backend, member, now: datetime) -> AwsError | None:
+    """Why AWS would refuse to remove ``member`` now, or None (see the module docstring for the order)."""
+    if any(admin.account.id == member.id for admin in backend.admins):
+        return _removal_constraint(
+            "CANNOT_REMOVE_DELEGATED_ADMINISTRATOR_FROM_ORG",
+            "You attempted to remove an account that is registered as a delegated administrator for a service "
+            "integrated with your organization. To complete this operation, you must first deregister this "
+            "account as a delegated administrator.",
+        )
+    if member.joined_method == "CREATED":
+        created = member.create_time.replace(tzinfo=UTC)  # moto keeps naive UTC datetimes
+        if now < created + timedelta(days=settings.get(WAIT_PERIOD_SETTING)):
+            return _removal_constraint(
+                "WAIT_PERIOD_ACTIVE",
+                "After you create an Amazon Web Services account, you must wait until at least four days after "
+                "the account was created. Invited accounts aren't subject to this waiting period.",
+            )
+    readiness = standalone_readiness(member.id)
+    if not readiness["payment_instrument"]:
+        return _removal_constraint(
+            "MEMBER_ACCOUNT_PAYMENT_INSTRUMENT_REQUIRED",
+            "To complete this operation with this member account, you first must associate a valid payment "
+            "instrument, such as a credit card, with the account.",
+        )
+    if not readiness["phone_verified"]:
+        return _removal_constraint(
+            "ACCOUNT_CANNOT_LEAVE_WITHOUT_PHONE_VERIFICATION",
+            "You attempted to remove an account from the organization that doesn't yet have enough information "
+            "to exist as a standalone account. This account requires you to first complete phone verification.",
+        )
+    return None
+
+
 def remove_account_from_organization(self, **kwargs) -> None:
     """RemoveAccountFromOrganization; the removed account becomes a standalone account again."""
     backend = management_backend(self.account_id, self.partition)
     account_id = kwargs.get("AccountId", "")
     if account_id == backend.org.master_account_id:
-        raise AwsError(
-            "ConstraintViolationException",
+        raise _removal_constraint(
+            "ACCOUNT_CANNOT_LEAVE_ORGANIZATION",
             "You can't remove the management account. Instead, after you "
             "remove all member accounts, delete the organization itself.",
-            Reason="ACCOUNT_CANNOT_LEAVE_ORGANIZATION",
         )
     member = next((a for a in backend.accounts if a.id == account_id), None)
     if member is None:
         raise AwsError("AccountNotFoundException", "You specified an account that doesn't exist.")
+    refusal = _removal_refusal(backend, member, clock.now())
+    if refusal is not None:
+        raise refusal
     _moto_remove(self, **kwargs)
     accounts.register_standalone(member.id, member.name, member.email)
+
+
+# Account id -> the flags of READINESS_FLAGS that a test turned off; an absent flag means ready.
+_readiness: dict[str, dict[str, bool]] = {}
+
+
+def standalone_readiness(account_id: str) -> dict:
+    with _lock:
+        flags = _readiness.get(account_id, {})
+        return {"account_id": account_id, **{flag: flags.get(flag, True) for flag in READINESS_FLAGS}}
+
+
+@control.route("GET", "/standalone-readiness")
+def _get_readiness(body, query):
+    if not query.get("account_id"):
+        raise control.ControlError(400, "account_id is required")
+    return 200, standalone_readiness(query["account_id"])
+
+
+@control.route("POST", "/standalone-readiness")
+def _set_readiness(body, query):
+    account_id = body.get("account_id")
+    if not account_id or accounts.find(account_id) is None:
+        raise control.ControlError(404, f"no account {account_id!r} in the sandbox")
+    unknown = set(body) - {"account_id", *READINESS_FLAGS}
+    if unknown:
+        raise control.ControlError(400, f"unknown fields {sorted(unknown)}; known: {list(READINESS_FLAGS)}")
+    flags = {flag: body[flag] for flag in READINESS_FLAGS if flag in body}
+    if not all(isinstance(value, bool) for value in flags.values()):
+        raise control.ControlError(400, f"{', '.join(READINESS_FLAGS)} take true or false")
+    with _lock:
+        _readiness.setdefault(account_id, {}).update(flags)
+    return 200, standalone_readiness(account_id)
 
 
 _moto_remove = None
@@ -363,6 +452,7 @@ def install() -> None:
 
     settings.register(QUOTA_SETTING, 10, QUOTA_DOC)
     settings.register(RATE_SETTING, 20, "Invitations an organization may send in 24 hours (AWS: 20 a day).")
+    settings.register(WAIT_PERIOD_SETTING, 4.0, WAIT_PERIOD_DOC)
 
     # moto dispatches to any response method named after the action in snake_case.
     actions = {
@@ -386,3 +476,4 @@ def install() -> None:
 def reset() -> None:
     with _lock:
         _handshakes.clear()
+        _readiness.clear()
