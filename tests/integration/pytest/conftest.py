@@ -101,6 +101,7 @@ class ModuleRunner:
     def __call__(
         self,
         name: str,
+        /,
         check_mode: bool = False,
         diff: bool = True,
         credentials: dict | None = None,
@@ -115,7 +116,7 @@ class ModuleRunner:
         return parse_result(proc.stdout, proc.returncode, proc.stderr)
 
     def start(
-        self, name: str, check_mode: bool = False, diff: bool = True, credentials: dict | None = None, **args
+        self, name: str, /, check_mode: bool = False, diff: bool = True, credentials: dict | None = None, **args
     ) -> subprocess.Popen:
         """Start module ``name`` without waiting, for tests that kill it half-way or race two runs."""
         args_file = self._args_file(name, args, check_mode, diff, credentials)
