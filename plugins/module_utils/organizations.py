@@ -7,12 +7,18 @@ The organization's account list is the idempotency key of every account-level mo
 per call (paginated) and searched in memory, never re-listed per account.
 """
 
+from contextlib import contextmanager
+
 try:
     import botocore
 except ImportError:
     pass  # The modules report a missing botocore through AnsibleAWSModule.
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
+    ansible_dict_to_boto3_tag_list,
+    boto3_tag_list_to_ansible_dict,
+)
 
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import MspAwsError
 
@@ -53,12 +59,21 @@ def list_accounts(client):
 
 def describe_account(client, account_id):
     """One account of the organization as AWS returns it, or None when it is not (or no longer) a member."""
+    return _found_or_none(
+        lambda: client.describe_account(AccountId=account_id, aws_retry=True)["Account"],
+        "AccountNotFoundException",
+        f"Failed to describe account {account_id}",
+    )
+
+
+def _found_or_none(read, not_found_code, message):
+    """``read()``, or None when AWS answers ``not_found_code``; other errors become MspAwsError(message)."""
     try:
-        return client.describe_account(AccountId=account_id, aws_retry=True)["Account"]
-    except is_boto3_error_code("AccountNotFoundException"):
+        return read()
+    except is_boto3_error_code(not_found_code):
         return None
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-        raise MspAwsError(message=f"Failed to describe account {account_id}", exception=e) from e
+        raise MspAwsError(message=message, exception=e) from e
 
 
 def find_account(accounts, account_id=None, email=None):
@@ -91,3 +106,94 @@ def account_summary(account):
         "joined_method": account.get("JoinedMethod"),
         "joined_timestamp": joined.isoformat() if hasattr(joined, "isoformat") else joined,
     }
+
+
+# --- reads beyond the account list: roots, OUs, parents, tags, CreateAccount requests -------------------------
+
+
+@contextmanager
+def translated_errors(message):
+    """Turn botocore's errors inside the block into MspAwsError(message), keeping AWS's error."""
+    try:
+        yield
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        raise MspAwsError(message=message, exception=e) from e
+
+
+def management_account_id(accounts):
+    """The management account's id, read from the organization's account ARNs (no extra call).
+
+    Every account ARN is ``arn:<partition>:organizations::<management id>:account/o-…/<id>``.
+    """
+    for account in accounts:
+        parts = (account.get("Arn") or "").split(":")
+        if len(parts) > 4 and parts[4]:
+            return parts[4]
+    return None
+
+
+def root_of(client):
+    """The organization's root (Id, Arn, Name). An organization has exactly one."""
+    with translated_errors("Failed to list the organization's roots"):
+        return client.list_roots(aws_retry=True)["Roots"][0]
+
+
+def child_organizational_units(client, parent_id):
+    """The OUs directly below a root or OU (all pages)."""
+    with translated_errors(f"Failed to list the organizational units below {parent_id}"):
+        paginator = client.get_paginator("list_organizational_units_for_parent")
+        return paginator.paginate(ParentId=parent_id).build_full_result()["OrganizationalUnits"]
+
+
+def child_accounts(client, parent_id):
+    with translated_errors(f"Failed to list the accounts in {parent_id}"):
+        paginator = client.get_paginator("list_accounts_for_parent")
+        return paginator.paginate(ParentId=parent_id).build_full_result()["Accounts"]
+
+
+def parent_of(client, child_id):
+    """The parent (Id, Type ROOT or ORGANIZATIONAL_UNIT) of an account or OU: AWS gives exactly one."""
+    with translated_errors(f"Failed to read the parent of {child_id}"):
+        return client.list_parents(ChildId=child_id, aws_retry=True)["Parents"][0]
+
+
+def describe_organizational_unit(client, ou_id):
+    """The OU (Id, Arn, Name), or None when there is no such OU."""
+    return _found_or_none(
+        lambda: client.describe_organizational_unit(OrganizationalUnitId=ou_id, aws_retry=True)["OrganizationalUnit"],
+        "OrganizationalUnitNotFoundException",
+        f"Failed to describe organizational unit {ou_id}",
+    )
+
+
+def list_tags(client, resource_id):
+    """The tags of an account, OU or root as a dict."""
+    with translated_errors(f"Failed to list the tags of {resource_id}"):
+        paginator = client.get_paginator("list_tags_for_resource")
+        tags = paginator.paginate(ResourceId=resource_id).build_full_result()["Tags"]
+    return boto3_tag_list_to_ansible_dict(tags)
+
+
+def update_tags(client, resource_id, tags_to_set, tag_keys_to_unset):
+    """Apply the outcome of compare_aws_tags to an account, OU or root."""
+    with translated_errors(f"Failed to update the tags of {resource_id}"):
+        if tag_keys_to_unset:
+            client.untag_resource(ResourceId=resource_id, TagKeys=list(tag_keys_to_unset), aws_retry=True)
+        if tags_to_set:
+            client.tag_resource(
+                ResourceId=resource_id, Tags=ansible_dict_to_boto3_tag_list(tags_to_set), aws_retry=True
+            )
+
+
+def in_flight_create_requests(client):
+    """CreateAccount requests still IN_PROGRESS (all pages). They carry the AccountName, never the email."""
+    with translated_errors("Failed to list the CreateAccount requests in progress"):
+        paginator = client.get_paginator("list_create_account_status")
+        return paginator.paginate(States=["IN_PROGRESS"]).build_full_result()["CreateAccountStatuses"]
+
+
+def describe_create_account_status(client, request_id):
+    with translated_errors(f"Failed to read the status of CreateAccount request {request_id}"):
+        return client.describe_create_account_status(CreateAccountRequestId=request_id, aws_retry=True)[
+            "CreateAccountStatus"
+        ]

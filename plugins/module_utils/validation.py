@@ -83,3 +83,46 @@ def require_account_name(name, option="name"):
 def require_account_id(account_id, option="account_id"):
     _require(option, account_id_problem(account_id))
     return account_id
+
+
+# Alternate contacts, from the Account Management API reference (AlternateContact).
+CONTACT_FIELD_MAX_LENGTH = {"name": 64, "title": 50, "email": 254, "phone": 25}
+CONTACT_PHONE_PATTERN = re.compile(r"^[\s0-9()+-]+$")
+CONTACT_EMAIL_PATTERN = re.compile(r"^\s*[\w+=.#|!&-]+@[\w.-]+\.\w+\s*$", re.ASCII)
+CONTACT_FIELD_RULES = {
+    "phone": (CONTACT_PHONE_PATTERN, "must be digits, spaces and ( ) + - only"),
+    "email": (CONTACT_EMAIL_PATTERN, "must be an email address like ops@example.com"),
+}
+
+
+def contact_field_problem(field, value):
+    """The AlternateContact rule that ``value`` (its name, title, email or phone) breaks, or None."""
+    limit = CONTACT_FIELD_MAX_LENGTH[field]
+    if not isinstance(value, str) or not value:
+        return "is required"
+    if len(value) > limit:
+        return f"must be 1 to {limit} characters long, not {len(value)}"
+    pattern, rule = CONTACT_FIELD_RULES.get(field, (None, None))
+    if pattern is not None and not pattern.match(value):
+        return rule
+    return None
+
+
+def require_contact_field(field, value, option):
+    _require(option, contact_field_problem(field, value))
+    return value
+
+
+# CreateAccount's RoleName.
+ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
+
+
+def role_name_problem(role_name):
+    if not isinstance(role_name, str) or not ROLE_NAME_PATTERN.match(role_name):
+        return "must be 1 to 64 characters of letters, digits and + = , . @ _ -"
+    return None
+
+
+def require_role_name(role_name, option="role_name"):
+    _require(option, role_name_problem(role_name))
+    return role_name
