@@ -17,7 +17,9 @@ except ImportError:
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
     SESSION_NAME_PREFIX,
     MspAwsError,
+    concurrent_modification_retry,
     error_code,
+    standard_retry_config,
 )
 
 DEFAULT_ACCESS_ROLE_NAME = "OrganizationAccountAccessRole"
@@ -92,3 +94,68 @@ def assume_role(
                 ) from e
             sleep(min(delay, remaining))
             delay = min(delay * 2, max_delay)
+
+
+# Region prefixes of the partitions other than "aws" (botocore's endpoints data, without loading it).
+PARTITION_REGION_PREFIXES = (
+    ("cn-", "aws-cn"),
+    ("us-gov-", "aws-us-gov"),
+    ("us-isob-", "aws-iso-b"),
+    ("us-iso-", "aws-iso"),
+    ("eu-isoe-", "aws-iso-e"),
+    ("us-isof-", "aws-iso-f"),
+)
+
+
+def partition_for_region(region):
+    """The partition a region belongs to ('aws' for the commercial regions and when no region is known)."""
+    for prefix, partition in PARTITION_REGION_PREFIXES:
+        if (region or "").startswith(prefix):
+            return partition
+    return "aws"
+
+
+# The options of every module that works inside a client account, reached either through the connection
+# options directly or by assuming the account's access role from the management account.
+ACCESS_ARGUMENT_SPEC = {
+    "account_id": {"type": "str"},
+    "access_role_name": {"type": "str", "default": DEFAULT_ACCESS_ROLE_NAME},
+    "access_external_id": {"type": "str", "no_log": False},
+    "access_timeout": {"type": "int", "default": 300},
+}
+
+
+def client_account_credentials(sts_client, partition, account_id, access_role_name, purpose, external_id=None, **kw):
+    """Credentials inside ``account_id`` through its access role, or None when no account_id is given
+    (the connection options then already point into the account)."""
+    if not account_id:
+        return None
+    credentials, _attempts = assume_role(
+        sts_client, role_arn(partition, account_id, access_role_name), purpose, external_id=external_id, **kw
+    )
+    return credentials
+
+
+def client_account_clients(make_client, region, access, purpose, services):
+    """Clients (``make_client`` is AnsibleAWSModule.client) inside the client account: through its access
+    role when ``access['account_id']`` is set, else with the connection as given. ``access`` holds the
+    options of ACCESS_ARGUMENT_SPEC."""
+    retrying = {"retry_decorator": concurrent_modification_retry, "config": standard_retry_config()}
+    credentials = client_account_credentials(
+        make_client("sts", **retrying) if access["account_id"] else None,
+        partition_for_region(region),
+        access["account_id"],
+        access["access_role_name"],
+        purpose,
+        external_id=access["access_external_id"],
+        timeout=access["access_timeout"],
+    )
+    return [make_client(service, **retrying, **(credentials or {})) for service in services]
+
+
+def caller_account_id(sts_client):
+    """The account the credentials act in (one GetCallerIdentity): for predicting a new role's ARN."""
+    try:
+        return sts_client.get_caller_identity(aws_retry=True)["Account"]
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        raise MspAwsError(message="Failed to find which account the credentials belong to", exception=e) from e

@@ -30,7 +30,7 @@ description:
   - Removing an account deletes its tags in the organization and stops its SCPs, but does not delete roles the
     collection created in it; remove those first if the client should not keep them.
 author:
-  - msp.aws_accounts contributors (!UNKNOWN)
+  - msp.aws_accounts developers (!UNKNOWN)
 options:
   account_id:
     description:

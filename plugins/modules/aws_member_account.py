@@ -19,7 +19,7 @@ description:
     answer, the organization's accounts and the requests in flight are read again before anything is resubmitted.
   - A failed request is an error that names its reason, never success with an empty id.
 author:
-  - msp.aws_accounts developers (@msp-aws-accounts)
+  - msp.aws_accounts developers (!UNKNOWN)
 options:
   email:
     description:

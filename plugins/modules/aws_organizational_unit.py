@@ -15,7 +15,7 @@ description:
     OU is there, and it is used.
   - Runs with the organization's management account credentials.
 author:
-  - msp.aws_accounts developers (@msp-aws-accounts)
+  - msp.aws_accounts developers (!UNKNOWN)
 options:
   path:
     description:

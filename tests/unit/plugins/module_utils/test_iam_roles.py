@@ -1,0 +1,275 @@
+"""The pure reconciliation of a role, desired vs actual -> IAM calls, and the options' input rules."""
+
+import copy
+
+import pytest
+
+from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput
+from ansible_collections.msp.aws_accounts.plugins.module_utils.iam_roles import (
+    desired_role,
+    plan_absent,
+    plan_present,
+    policy_arns_to_verify,
+    role_state,
+)
+from ansible_collections.msp.aws_accounts.plugins.module_utils.policies import build_trust_policy
+
+MSP = "123456789012"
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+TRUST = build_trust_policy("aws", [MSP])
+STORED_TRUST = {  # what IAM hands back for TRUST: reordered, plain strings, booleans
+    "Version": "2012-10-17",
+    "Statement": {
+        "Action": ["sts:AssumeRole"],
+        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": True}},
+        "Principal": {"AWS": [f"arn:aws:iam::{MSP}:root"]},
+        "Effect": "Allow",
+        "Sid": "TrustMspAccounts",
+    },
+}
+RESTART = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "ec2:RebootInstances", "Resource": "*"}],
+}
+
+
+def existing(**overrides):
+    """A role as read_role describes it."""
+    role = {
+        "RoleName": "Admin",
+        "Arn": "arn:aws:iam::210987654321:role/Admin",
+        "Path": "/",
+        "AssumeRolePolicyDocument": STORED_TRUST,
+        "MaxSessionDuration": 3600,
+        "Tags": [{"Key": "team", "Value": "msp"}],
+    }
+    state = role_state(role, [ADMIN], ["restart"], {"restart": RESTART})
+    state.update(overrides)
+    return state
+
+
+def desired(**overrides):
+    """Nothing managed unless named (None = don't touch)."""
+    base = {"name": "Admin", "purge_policies": True, "purge_tags": True}
+    return {**base, **overrides}
+
+
+def actions(changes):
+    return [(c["action"], {k: v for k, v in c["params"].items() if k != "RoleName"}) for c in changes]
+
+
+NO_CHANGE = [
+    ("nothing-managed", desired()),
+    ("same-trust-written-differently", desired(trust_policy=TRUST)),
+    ("same-managed", desired(managed_policies=[ADMIN])),
+    (
+        "same-inline-reordered",
+        desired(inline_policies={"restart": {"Statement": RESTART["Statement"], "Version": "2012-10-17"}}),
+    ),
+    ("same-tags", desired(tags={"team": "msp"})),
+    ("same-settings", desired(max_session_duration=3600, path="/")),
+    ("tags-subset-without-purge", desired(tags={}, purge_tags=False)),
+    ("policies-subset-without-purge", desired(managed_policies=[], inline_policies={}, purge_policies=False)),
+    ("boundary-removed-when-none", desired(permissions_boundary="")),
+]
+
+
+@pytest.mark.parametrize("wanted", [c[1] for c in NO_CHANGE], ids=[c[0] for c in NO_CHANGE])
+def test_no_change(wanted):
+    actual = existing()
+    changes, after = plan_present(wanted, actual)
+    assert changes == []
+    assert after == actual
+
+
+CHANGES = [
+    (
+        "trust-adds-mfa-age",
+        desired(trust_policy=build_trust_policy("aws", [MSP], mfa_max_age=900)),
+        ["UpdateAssumeRolePolicy"],
+    ),
+    (
+        "session-duration",
+        desired(max_session_duration=7200),
+        [("UpdateRole", {"MaxSessionDuration": 7200, "Description": ""})],
+    ),
+    (
+        "description",
+        desired(description="MSP admins"),
+        [("UpdateRole", {"MaxSessionDuration": 3600, "Description": "MSP admins"})],
+    ),
+    (
+        "boundary-set",
+        desired(permissions_boundary=READ_ONLY),
+        [("PutRolePermissionsBoundary", {"PermissionsBoundary": READ_ONLY})],
+    ),
+    (
+        "managed-swap",
+        desired(managed_policies=[READ_ONLY]),
+        [("AttachRolePolicy", {"PolicyArn": READ_ONLY}), ("DetachRolePolicy", {"PolicyArn": ADMIN})],
+    ),
+    (
+        "managed-add-without-purge",
+        desired(managed_policies=[READ_ONLY], purge_policies=False),
+        [("AttachRolePolicy", {"PolicyArn": READ_ONLY})],
+    ),
+    ("inline-changed", desired(inline_policies={"restart": build_trust_policy("aws", [MSP])}), ["PutRolePolicy"]),
+    ("inline-purged", desired(inline_policies={}), [("DeleteRolePolicy", {"PolicyName": "restart"})]),
+    (
+        "tags-changed-and-purged",
+        desired(tags={"owner": "ops"}),
+        [("UntagRole", {"TagKeys": ["team"]}), ("TagRole", {"Tags": [{"Key": "owner", "Value": "ops"}]})],
+    ),
+]
+
+
+@pytest.mark.parametrize(("wanted", "expected"), [c[1:] for c in CHANGES], ids=[c[0] for c in CHANGES])
+def test_changes(wanted, expected):
+    changes, _after = plan_present(wanted, existing())
+    found = actions(changes)
+    if all(isinstance(e, str) for e in expected):
+        found = [action for action, _params in found]
+    assert found == expected
+
+
+def test_after_state_is_what_the_changes_make():
+    wanted = desired(
+        managed_policies=[READ_ONLY],
+        inline_policies={},
+        tags={"owner": "ops"},
+        max_session_duration=7200,
+        permissions_boundary=READ_ONLY,
+        description="MSP admins",
+    )
+    _changes, after = plan_present(wanted, existing())
+    assert after["managed_policies"] == [READ_ONLY]
+    assert after["inline_policies"] == [] and after["inline_policy_documents"] == {}
+    assert after["tags"] == {"owner": "ops"}
+    assert (after["max_session_duration"], after["permissions_boundary"], after["description"]) == (
+        7200,
+        READ_ONLY,
+        "MSP admins",
+    )
+    # planning again from the predicted state finds nothing left to do
+    assert plan_present(wanted, after)[0] == []
+
+
+def test_plan_leaves_the_actual_state_untouched():
+    actual = existing()
+    before = copy.deepcopy(actual)
+    plan_present(
+        desired(managed_policies=[], tags={}, trust_policy=build_trust_policy("aws", ["999999999999"])), actual
+    )
+    assert actual == before
+
+
+def test_create_carries_what_create_role_can_and_attaches_the_rest():
+    wanted = desired(
+        arn="arn:aws:iam::210987654321:role/msp/Admin",
+        path="/msp/",
+        trust_policy=TRUST,
+        description="d",
+        max_session_duration=7200,
+        permissions_boundary=READ_ONLY,
+        tags={"team": "msp"},
+        managed_policies=[ADMIN],
+        inline_policies={"restart": RESTART},
+    )
+    changes, after = plan_present(wanted, None)
+    assert [c["action"] for c in changes] == ["CreateRole", "AttachRolePolicy", "PutRolePolicy"]
+    create = changes[0]["params"]
+    assert (create["Path"], create["MaxSessionDuration"], create["Description"], create["PermissionsBoundary"]) == (
+        "/msp/",
+        7200,
+        "d",
+        READ_ONLY,
+    )
+    assert create["Tags"] == [{"Key": "team", "Value": "msp"}]
+    assert after["arn"] == "arn:aws:iam::210987654321:role/msp/Admin"
+    assert (after["managed_policies"], after["inline_policies"]) == ([ADMIN], ["restart"])
+    assert plan_present(wanted, after)[0] == []
+
+
+def test_create_needs_a_trust_policy():
+    with pytest.raises(InvalidInput) as raised:
+        plan_present(desired(), None)
+    assert raised.value.option == "trusted_account_ids"
+
+
+def test_moving_a_role_to_another_path_is_refused():
+    with pytest.raises(InvalidInput) as raised:
+        plan_present(desired(path="/other/"), existing())
+    assert raised.value.option == "path"
+
+
+def test_absent_removes_everything_the_role_holds_first():
+    changes = plan_absent(existing(), ["web"])
+    assert actions(changes) == [
+        ("RemoveRoleFromInstanceProfile", {"InstanceProfileName": "web"}),
+        ("DetachRolePolicy", {"PolicyArn": ADMIN}),
+        ("DeleteRolePolicy", {"PolicyName": "restart"}),
+        ("DeleteRole", {}),
+    ]
+    assert plan_absent(None) == []
+
+
+def test_policies_to_verify_are_only_the_ones_being_attached():
+    changes, _after = plan_present(
+        desired(managed_policies=[ADMIN, READ_ONLY], permissions_boundary=READ_ONLY), existing()
+    )
+    assert policy_arns_to_verify(changes) == [("permissions_boundary", READ_ONLY), ("managed_policies", READ_ONLY)]
+
+
+def options(**overrides):
+    base = {"name": "Admin", "trusted_account_ids": [MSP], "require_mfa": True}
+    return {**base, **overrides}
+
+
+BAD_OPTIONS = [
+    ("name-with-space", options(name="Msp Admin"), "name"),
+    ("name-65", options(name="R" * 65), "name"),
+    ("path-without-trailing-slash", options(path="/msp"), "path"),
+    ("path-and-name-over-64", options(path="/engineering/oncall/", name="R" * 50), "name"),
+    ("colour", options(color="blue"), "color"),
+    ("display-name-65", options(display_name="x" * 65), "display_name"),
+    ("session-3599", options(max_session_duration=3599), "max_session_duration"),
+    ("session-43201", options(max_session_duration=43201), "max_session_duration"),
+    ("description-1001", options(description="d" * 1001), "description"),
+    ("principal", options(trusted_principals=["arn:aws:iam::1:user/a"]), "trusted_principals"),
+    ("managed-policy-arn", options(managed_policies=["arn:aws:s3:::bucket"]), "managed_policies"),
+    ("boundary", options(permissions_boundary="arn:aws:iam::aws:role/x"), "permissions_boundary"),
+    ("inline-name", options(inline_policies={"bad name": RESTART}), "inline_policies"),
+    ("inline-document", options(inline_policies={"restart": "{not json"}), "inline_policies.restart"),
+    ("trust-policy-text", options(trusted_account_ids=None, trust_policy="{not json"), "trust_policy"),
+    ("trust-policy-empty", options(trusted_account_ids=None, trust_policy="{}"), "trust_policy"),
+]
+
+
+@pytest.mark.parametrize(("given", "option"), [c[1:] for c in BAD_OPTIONS], ids=[c[0] for c in BAD_OPTIONS])
+def test_desired_role_refuses(given, option):
+    with pytest.raises(InvalidInput) as raised:
+        desired_role(given, "aws")
+    assert raised.value.option == option
+
+
+def test_long_path_and_name_is_fine_for_an_external_id_role():
+    """No console link for such a role, so the console's limit does not apply."""
+    wanted = desired_role(options(path="/engineering/oncall/", name="R" * 50, external_id="globex-1"), "aws")
+    assert wanted["trust_policy"]["Statement"][0]["Condition"]["StringEquals"] == {"sts:ExternalId": "globex-1"}
+
+
+def test_desired_role_resolves_names_and_leaves_unset_options_alone():
+    wanted = desired_role(
+        options(managed_policies=["ReadOnlyAccess", READ_ONLY], permissions_boundary="AdministratorAccess"), "aws-cn"
+    )
+    assert wanted["managed_policies"] == ["arn:aws-cn:iam::aws:policy/ReadOnlyAccess", READ_ONLY]
+    assert wanted["permissions_boundary"] == "arn:aws-cn:iam::aws:policy/AdministratorAccess"
+    assert wanted["trust_policy"]["Statement"][0]["Principal"] == {"AWS": f"arn:aws-cn:iam::{MSP}:root"}
+    assert (wanted["tags"], wanted["inline_policies"], wanted["description"], wanted["path"]) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert desired_role({"name": "Admin"}, "aws")["trust_policy"] is None
