@@ -111,7 +111,12 @@ class ModuleRunner:
         """Run module ``name`` to the end and return its result (failures are returned, not raised)."""
         args_file = self._args_file(name, args, check_mode, diff, credentials)
         proc = subprocess.run(
-            module_command(name, args_file), capture_output=True, text=True, env=module_env(), timeout=timeout
+            module_command(name, args_file),
+            capture_output=True,
+            text=True,
+            env=module_env(),
+            timeout=timeout,
+            check=False,
         )
         return parse_result(proc.stdout, proc.returncode, proc.stderr)
 

@@ -150,10 +150,10 @@ DIFFERENT_MEANING = [
 ]
 
 
-@pytest.mark.parametrize(("current", "desired"), [c[1:] for c in SAME_MEANING], ids=[c[0] for c in SAME_MEANING])
-def test_same_meaning_is_no_change(current, desired):
-    assert not policies_differ(current, desired)
-    assert not policies_differ(desired, current)
+@pytest.mark.parametrize(("one", "other"), [c[1:] for c in SAME_MEANING], ids=[c[0] for c in SAME_MEANING])
+def test_same_meaning_is_no_change_either_way_round(one, other):
+    assert not policies_differ(one, other)
+    assert not policies_differ(other, one)
 
 
 @pytest.mark.parametrize(
