@@ -30,6 +30,8 @@ def account_email(base, key, separator="+"):
         raise AnsibleFilterError(f"account_email: the base address {base!r} {problem}")
     if separator not in ("+", "-", ".", "_"):
         raise AnsibleFilterError(f"account_email: separator must be one of + - . _, not {separator!r}")
+    if key is None or (isinstance(key, str) and not key.strip()):
+        raise AnsibleFilterError(f"account_email: the client key is required, not {key!r}")
     normalised = client_key(key)
     if not normalised:
         raise AnsibleFilterError(f"account_email: the client key {key!r} has no letters or digits to use")

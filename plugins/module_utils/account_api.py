@@ -48,6 +48,15 @@ def put_account_name(client, account_id, management_account_id, name):
         raise _failure(e, "PutAccountName", account_id) from e
 
 
+def require_account_management_access(client, account_id, management_account_id):
+    """GetAccountInformation, the cheapest Account Management read: it is refused exactly when PutAccountName
+    would be (no trusted access, not a member), so check mode can fail as a run would before any write."""
+    try:
+        client.get_account_information(aws_retry=True, **scope(account_id, management_account_id))
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        raise _failure(e, "GetAccountInformation (before PutAccountName)", account_id) from e
+
+
 def get_contacts(client, account_id, management_account_id):
     """``{TYPE: contact | None}`` for the three types (one GetAlternateContact each)."""
     contacts = {}

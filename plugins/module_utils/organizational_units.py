@@ -9,9 +9,10 @@ a parent's OUs); :class:`OrganizationTree` feeds them from AWS, listing each par
 """
 
 import re
+import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list, compare_aws_tags
 
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput, MspAwsError
 from ansible_collections.msp.aws_accounts.plugins.module_utils.organizations import (
@@ -28,6 +29,10 @@ OU_NAME_MAX_LENGTH = 128
 OU_ID_PATTERN = re.compile(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$")
 ROOT_ID_PATTERN = re.compile(r"^r-[0-9a-z]{4,32}$")
 MISSING_OU_HINT = "create it first with msp.aws_accounts.aws_organizational_unit"
+# After DuplicateOrganizationalUnitException the OU exists, but ListOrganizationalUnitsForParent may not show it
+# yet (eventual consistency): list the parent again this many times, waiting longer each time.
+RELIST_ATTEMPTS = 4
+RELIST_FIRST_DELAY = 0.5
 
 
 def is_parent_id(value):
@@ -81,6 +86,17 @@ def resolve_path(names, root_id, children_of):
     return found, []
 
 
+def tag_changes(current, desired, purge_tags):
+    """``(to_set, keys_to_unset, tags after)`` for declared ``desired`` tags (None: leave them alone); keys
+    starting ``aws:`` are never purged (compare_aws_tags)."""
+    if desired is None:
+        return {}, [], dict(current)
+    to_set, to_unset = compare_aws_tags(current, desired, purge_tags)
+    after = {key: value for key, value in current.items() if key not in to_unset}
+    after.update(to_set)
+    return to_set, to_unset, after
+
+
 def missing_parent_message(option, path, missing):
     return f"{option}: organizational unit {path} does not exist ({'/'.join(missing)} is missing); {MISSING_OU_HINT}"
 
@@ -89,8 +105,9 @@ class OrganizationTree:
     """The organization's OUs as far as this run has needed them: each parent is listed at most once,
     and the path of every OU seen is remembered, so resolving and describing cost one walk."""
 
-    def __init__(self, client):
+    def __init__(self, client, sleep=time.sleep):
         self.client = client
+        self.sleep = sleep
         self._root = None
         self._children = {}
         self._paths = {}
@@ -138,6 +155,13 @@ class OrganizationTree:
         """The existing root or OU that ``value`` (path or id) names, as ``{"id", "path"}``; a clear error,
         naming aws_organizational_unit, when it does not exist."""
         kind, target = parse_parent(value, option)
+        if kind == "id" and ROOT_ID_PATTERN.match(target) and target != self.root["Id"]:
+            raise MspAwsError(
+                message=(
+                    f"{option}: {target} is not this organization's root ({self.root['Id']}); name the root as / "
+                    f"or an OU by its path or id ({MISSING_OU_HINT})"
+                )
+            )
         if kind == "id":
             path = self.path_of(target)
             if path is None:
@@ -152,17 +176,59 @@ class OrganizationTree:
         return {"id": ou["Id"], "path": path}
 
     def create_child(self, parent_id, name, tags=None):
-        """CreateOrganizationalUnit; if another run created it first (DuplicateOrganizationalUnitException),
-        that OU is the one wanted."""
+        """CreateOrganizationalUnit. Returns ``(ou, created)``: ``created`` is false when another run created
+        it first (DuplicateOrganizationalUnitException), and that OU, listed again until it shows (a bounded
+        number of times), is the one wanted."""
         params = {"ParentId": parent_id, "Name": name}
         if tags:
             params["Tags"] = ansible_dict_to_boto3_tag_list(tags)
         try:
             with translated_errors(f"Failed to create organizational unit {name} in {parent_id}"):
                 try:
-                    ou = self.client.create_organizational_unit(aws_retry=True, **params)["OrganizationalUnit"]
+                    return self.client.create_organizational_unit(aws_retry=True, **params)["OrganizationalUnit"], True
                 except is_boto3_error_code("DuplicateOrganizationalUnitException"):
-                    ou = None
+                    pass
         finally:
             self.forget_children(parent_id)
-        return ou if ou is not None else find_child(self.children(parent_id), name)
+        return self.find_created_elsewhere(parent_id, name), False
+
+    def find_created_elsewhere(self, parent_id, name):
+        """The OU ``name`` in ``parent_id`` that AWS says exists: listed again, with a growing pause, until it
+        shows; a clear error when it never does."""
+        delay = RELIST_FIRST_DELAY
+        for attempt in range(1, RELIST_ATTEMPTS + 1):
+            ou = find_child(self.children(parent_id), name)
+            if ou is not None:
+                return ou
+            self.forget_children(parent_id)
+            if attempt < RELIST_ATTEMPTS:
+                self.sleep(delay)
+                delay *= 2
+        raise MspAwsError(
+            message=(
+                f"AWS refused to create organizational unit {name} in {parent_id} as a duplicate "
+                f"(DuplicateOrganizationalUnitException), but it was not listed there after {RELIST_ATTEMPTS} "
+                "tries; run again"
+            )
+        )
+
+    def ensure_levels(self, names, found, tags, check_mode):
+        """Create the levels of ``names`` below the deepest existing one (``found``, from resolve), tagging
+        only the last. Returns ``(paths this run created, last OU, its parent's id)``. Levels another run
+        created meanwhile are used but not counted; check mode knows no ids of OUs it would create."""
+        parent_id = found[-1][1]["Id"] if found else self.root["Id"]
+        created = []
+        leaf, leaf_parent_id = None, parent_id
+        for depth in range(len(found) + 1, len(names) + 1):
+            path = format_path(names[:depth])
+            leaf_parent_id = parent_id
+            if check_mode:
+                created.append(path)
+                leaf, parent_id = {"Id": None, "Arn": None}, None
+                continue
+            leaf, made_here = self.create_child(parent_id, names[depth - 1], tags if depth == len(names) else None)
+            if made_here:
+                created.append(path)
+            self.remember(leaf["Id"], path)
+            parent_id = leaf["Id"]
+        return created, leaf, leaf_parent_id

@@ -24,8 +24,10 @@ options:
   email:
     description:
       - The account's root user email, the key that identifies the account.
-      - Checked as AWS does before any call - 6 to 64 characters of 7-bit ASCII, exactly one V(@), no whitespace
-        and none of V("'()<>[]:;,\\|%&) before the V(@), which must not start with V(.), and a dotted domain.
+      - Checked by the rules the CreateAccount API reference gives, before any call - 6 to 64 characters of
+        7-bit ASCII and exactly one V(@). Before the V(@), no whitespace, none of V("'(\)<>[]:;,\\|%&), and no
+        V(.) at the start. After it, only letters, digits, V(-) and V(.), at least one V(.), and no V(-) or V(.)
+        at the start or the end.
       - The P(msp.aws_accounts.account_email#filter) filter derives one per client from a shared mailbox.
     type: str
     required: true
@@ -33,7 +35,9 @@ options:
     description:
       - The account name, 1 to 50 printable ASCII characters. Required to create an account.
       - On an existing account with another name, the name is changed with the Account Management API
-        (PutAccountName), which needs trusted access for V(account.amazonaws.com).
+        (PutAccountName), which needs trusted access for V(account.amazonaws.com). Before a rename, in check
+        mode too, GetAccountInformation is read, so a missing trusted access fails check mode as it fails a
+        run.
       - Unset leaves the name of an existing account as it is.
     type: str
     aliases: [account_name]
@@ -41,7 +45,10 @@ options:
     description:
       - V(present) creates the account if needed and converges it.
       - V(absent) closes the account (CloseAccount). The management account is refused. An account already
-        closed, suspended or pending closure is left as it is.
+        closed, suspended or pending closure is left as it is, and so is an O(account_id) that is not in the
+        organization (there is nothing to close).
+      - With V(absent), when no account has O(email) but a CreateAccount request for O(name) is still in
+        progress, the module fails (nothing can be closed yet) and asks to run again when it finishes.
       - Closing is asynchronous - the account is V(PENDING_CLOSURE), then V(SUSPENDED). AWS lets you reopen a
         closed account through AWS Support within 90 days; after that it is gone.
       - AWS caps how many member accounts can be closed in any rolling 30 days (the CloseAccount API reference
@@ -54,6 +61,7 @@ options:
       - The id of a known member account to adopt. Its root email must be O(email) (compared case-insensitively),
         or the module fails before changing anything.
       - An account outside the organization must be invited first, with M(msp.aws_accounts.aws_billing_link).
+        With O(state=present) such an id is an error; with O(state=absent) there is nothing to close.
     type: str
   parent:
     description:
@@ -82,6 +90,8 @@ options:
       - The account's alternate contacts, through the Account Management API from the management account. The
         organization needs trusted access for V(account.amazonaws.com); the module says so if it is missing.
       - Unset leaves all contacts alone; a type left unset is left alone; a type given as V({}) is removed.
+      - A type that is set needs all four of its fields (name, title, email and phone); AWS stores no partial
+        contact.
     type: dict
     suboptions:
       billing:
@@ -89,16 +99,18 @@ options:
         type: dict
         suboptions: &contact
           name:
-            description: The contact's name, 1 to 64 characters.
+            description: The contact's name, 1 to 64 characters. Required when the type is set.
             type: str
           title:
-            description: The contact's title, 1 to 50 characters.
+            description: The contact's title, 1 to 50 characters. Required when the type is set.
             type: str
           email:
-            description: The contact's email address, up to 254 characters.
+            description: The contact's email address, up to 254 characters. Required when the type is set.
             type: str
           phone:
-            description: The contact's phone number, up to 25 digits, spaces, parentheses, plus signs and hyphens.
+            description:
+              - The contact's phone number, up to 25 digits, spaces, parentheses, plus signs and hyphens.
+              - Required when the type is set.
             type: str
       operations:
         description: The operations contact.
@@ -110,10 +122,14 @@ options:
         suboptions: *contact
   wait:
     description:
-      - Wait until a new (or resumed) account is V(ACTIVE) and its O(role_name) can be assumed. AWS refuses the
-        role for some minutes after creation; the wait retries with a bounded backoff.
-      - An existing account created less than an hour ago is checked the same way, so a run that timed out
-        and is run again still waits for the role.
+      - Wait until an account whose CreateAccount request this run submitted or resumed is V(ACTIVE) and its
+        O(role_name) can be assumed, before the module changes anything else on it. AWS refuses the role for
+        some minutes after creation; the wait retries with a bounded backoff.
+      - An account that already exists is never checked (AssumeRole is not called), whoever made it and
+        whatever its role is named. So a run that timed out while waiting for the role does not wait for it
+        again once the account exists; tasks that use the role right after must allow for AWS refusing it
+        for a few minutes.
+      - An existing account still V(PENDING_ACTIVATION) is waited for until V(ACTIVE).
       - With V(false), a new account's CreateAccount request is submitted (or found in progress) and returned;
         run again later to finish it.
     type: bool
@@ -145,6 +161,8 @@ notes:
   - Account.State is used (V(ACTIVE), V(PENDING_ACTIVATION), V(SUSPENDED), V(PENDING_CLOSURE), V(CLOSED)), not
     Account.Status, which AWS retires in September 2026.
   - Tags with keys starting V(aws:) are never purged.
+  - CreateAccount is sent by a client that makes a single attempt even when O(aws_config) sets C(retries);
+    that setting applies to every other call.
 seealso:
   - module: msp.aws_accounts.aws_organizational_unit
   - module: msp.aws_accounts.aws_billing_link
@@ -204,7 +222,7 @@ account:
       returned: always
       sample: "345678901234"
     arn:
-      description: The account's ARN in the organization.
+      description: The account's ARN in the organization; null while the account has no id.
       type: str
       returned: always
       sample: arn:aws:organizations::123456789012:account/o-exampleorgid/345678901234
@@ -219,17 +237,19 @@ account:
       returned: always
       sample: awsaccounts+acme-corp@example.com
     state:
-      description: Account.State - V(ACTIVE), V(PENDING_ACTIVATION), V(SUSPENDED), V(PENDING_CLOSURE) or V(CLOSED).
+      description:
+        - Account.State - V(ACTIVE), V(PENDING_ACTIVATION), V(SUSPENDED), V(PENDING_CLOSURE) or V(CLOSED).
+        - Null for an account whose request is still in progress with O(wait=false).
       type: str
       returned: always
       sample: ACTIVE
     joined_method:
-      description: V(CREATED) or V(INVITED).
+      description: V(CREATED) or V(INVITED); null like RV(account.state).
       type: str
       returned: always
       sample: CREATED
     joined_timestamp:
-      description: When the account joined the organization (ISO 8601).
+      description: When the account joined the organization (ISO 8601); null while the account has no id.
       type: str
       returned: always
       sample: "2026-01-31T09:15:00+00:00"
@@ -241,10 +261,12 @@ account:
         id:
           description: The root or OU id.
           type: str
+          returned: always
           sample: ou-ab12-cdef3456
         path:
           description: Its path from the root, V(/) for the root itself.
           type: str
+          returned: always
           sample: /Clients/Production
     tags:
       description: The account's tags.
@@ -264,97 +286,141 @@ account:
                    "phone": "+1 555 0100"}
 create_account_status:
   description: The CreateAccount request this run submitted or resumed, as AWS last reported it.
-  returned: when the run created the account or resumed its request
+  returned: >-
+    when the run submitted a CreateAccount request or resumed one in progress for O(name) (not when a re-check
+    found the account already made); in check mode, when it would resume one
   type: dict
   contains:
     id:
       description: The request id.
       type: str
+      returned: always
       sample: car-0123456789abcdef0123456789abcdef
     state:
       description: V(IN_PROGRESS), V(SUCCEEDED) or V(FAILED).
       type: str
+      returned: always
       sample: SUCCEEDED
     account_name:
       description: The AccountName of the request.
       type: str
+      returned: always
       sample: ACME Corp
     account_id:
-      description: The new account's id once the request succeeded.
+      description: The new account's id once the request succeeded; null before.
       type: str
+      returned: always
       sample: "345678901234"
     requested_timestamp:
       description: When the request was made.
       type: str
+      returned: always
       sample: "2026-01-31T09:14:02+00:00"
     completed_timestamp:
-      description: When it finished.
+      description: When it finished; null while it is in progress.
       type: str
+      returned: always
       sample: "2026-01-31T09:15:00+00:00"
+    failure_reason:
+      description:
+        - AWS's FailureReason of a FAILED request (V(EMAIL_ALREADY_EXISTS), V(ACCOUNT_LIMIT_EXCEEDED)…); null
+          otherwise.
+        - A run that ends with a FAILED request fails, so a returned status is seldom FAILED.
+      type: str
+      returned: always
+      sample: null
     resumed:
       description: Whether this run found the request in progress rather than submitting it.
       type: bool
+      returned: always
       sample: false
 wait_progress:
-  description: How the wait for a new account went; also returned with a wait_timeout failure.
-  returned: when the run created the account or resumed its request
+  description: How the search, the submission and the wait for a new account went.
+  returned: >-
+    when the run (not in check mode) found no account with O(email), so submitted CreateAccount or resumed a
+    request; also with a wait_timeout failure
   type: dict
   contains:
     phase:
-      description: The last phase reached (V(submitted), V(creating), V(activating), V(access_role), V(ready)).
+      description:
+        - The last phase reached.
+        - V(finding) - looking for the account and for a request in flight.
+        - V(submitting) - sending CreateAccount (a re-check after a refused or lost submission may then find
+          the account, and end the wait there when O(wait=false)).
+        - V(submitted) - AWS accepted this run's request.
+        - V(creating) - the request is IN_PROGRESS (also where a resumed request starts).
+        - V(activating) - waiting until the new account can be described and is V(ACTIVE).
+        - V(access_role) - waiting until O(role_name) can be assumed.
+        - V(ready) - the account is V(ACTIVE) and its role can be assumed.
       type: str
+      returned: always
       sample: ready
     request_id:
-      description: The CreateAccount request id.
+      description: The CreateAccount request id; null when none was submitted or resumed.
       type: str
+      returned: always
       sample: car-0123456789abcdef0123456789abcdef
     elapsed_seconds:
       description: Seconds spent since the module started looking.
       type: float
+      returned: always
       sample: 93.5
     polls:
       description: DescribeCreateAccountStatus calls made.
       type: int
+      returned: always
       sample: 6
     submissions:
       description: CreateAccount calls made (more than one only after refusals that created nothing).
       type: int
+      returned: always
       sample: 1
     access_role_attempts:
-      description: AssumeRole attempts until the access role worked.
+      description: AssumeRole attempts, counted until the access role worked or the wait timed out.
       type: int
+      returned: when the wait reached the V(access_role) phase
       sample: 3
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from ansible_collections.msp.aws_accounts.plugins.module_utils.account_api import (
     apply_contact_changes,
     get_contacts,
     put_account_name,
+    require_account_management_access,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.accounts import (
+    ALREADY_CLOSING,
+    EXISTING,
+    NOTHING_TO_CLOSE,
+    REFUSE_CLOSE,
+    RESUME,
+    STILL_BEING_CREATED,
     Creation,
     WaitTimedOut,
     account_changes,
     changed_state,
     close_decision,
-    needs_access_check,
+    create_account_client_config,
+    creation_changes,
+    creation_params,
+    diff_view,
+    predicted_new_account,
+    result_summary,
+    same_name_requests,
+    status_summary,
+    still_being_created_message,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.alternate_contacts import (
     CONTACT_TYPES,
-    apply_changes,
-    contact_changes,
     desired_contacts,
-    for_result,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
     InvalidInput,
     MspAwsError,
     concurrent_modification_retry,
-    single_attempt_config,
     standard_retry_config,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.organizational_units import (
@@ -365,6 +431,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.organizations imp
     account_summary,
     describe_account,
     find_account,
+    in_flight_create_requests,
     list_accounts,
     list_tags,
     management_account_id,
@@ -421,45 +488,17 @@ def validate(params):
     return desired_contacts(params["alternate_contacts"]) if params["alternate_contacts"] is not None else None
 
 
-def status_summary(status, resumed):
-    def when(key):
-        value = status.get(key)
-        return value.isoformat() if hasattr(value, "isoformat") else value
-
-    return {
-        "id": status["Id"],
-        "state": status["State"],
-        "account_name": status.get("AccountName"),
-        "account_id": status.get("AccountId"),
-        "requested_timestamp": when("RequestedTimestamp"),
-        "completed_timestamp": when("CompletedTimestamp"),
-        "failure_reason": status.get("FailureReason"),
-        "resumed": resumed,
-    }
-
-
-def diff_view(summary):
-    """The parts of the account a user declares, as diff mode shows them."""
-    if not summary:
-        return {}
-    view = {"name": summary.get("name"), "state": summary.get("state")}
-    if "parent" in summary:
-        view["parent"] = (summary["parent"] or {}).get("path")
-        view["tags"] = summary.get("tags")
-        view["alternate_contacts"] = summary.get("alternate_contacts")
-    return view
-
-
 class MemberAccount:
     """One run of the module: the clients, the desired state, and the organization as read once."""
 
     def __init__(self, module):
-        self.module = module
         self.params = module.params
         self.check_mode = module.check_mode
         retrying = {"retry_decorator": concurrent_modification_retry, "config": standard_retry_config()}
         self.org = module.client("organizations", **retrying)
-        self.submit_client = module.client("organizations", config=single_attempt_config())
+        self.submit_client = module.client(
+            "organizations", aws_config=create_account_client_config(self.params.get("aws_config"))
+        )
         self.account_api = module.client("account", **retrying)
         self.sts = module.client("sts", **retrying)
         self.tree = OrganizationTree(self.org)
@@ -469,10 +508,12 @@ class MemberAccount:
 
     # --- reading -------------------------------------------------------------------------------------
 
-    def find(self):
+    def find(self, member_required=True):
+        """The account with O(account_id) (which must be a member, unless ``member_required`` is false) or
+        with O(email); None when there is none."""
         email, account_id = self.params["email"], self.params["account_id"]
         account = find_account(self.accounts, account_id=account_id, email=None if account_id else email)
-        if account_id and account is None:
+        if account_id and account is None and member_required:
             raise MspAwsError(
                 message=(
                     f"account_id: {account_id} is not a member of this organization; invite it first with "
@@ -507,27 +548,15 @@ class MemberAccount:
             "alternate_contacts": contacts,
         }
 
-    # --- results -------------------------------------------------------------------------------------
-
-    @staticmethod
-    def summary(account, state):
-        result = account_summary(account) if account.get("Id") else dict(account)
-        result.update(
-            name=state["name"],
-            parent=state["parent"],
-            tags=state["tags"],
-            alternate_contacts=for_result(state["alternate_contacts"])
-            if state["alternate_contacts"] is not None
-            else None,
-        )
-        return result
-
     # --- applying ------------------------------------------------------------------------------------
 
     def ensure_changes(self, account_id, actual, changes):
         """Apply account_changes; in check mode only predict. Returns (changed, new state)."""
         if not changes:
             return False, actual
+        if "name" in changes:
+            # Fails (without trusted access) in check mode exactly as PutAccountName fails in a run.
+            require_account_management_access(self.account_api, account_id, self.management_id)
         if not self.check_mode:
             if "name" in changes:
                 put_account_name(self.account_api, account_id, self.management_id, changes["name"])
@@ -548,36 +577,36 @@ class MemberAccount:
             except is_boto3_error_code("DuplicateAccountException"):
                 pass  # another run moved it there first
 
-    def creation_params(self, desired):
-        params = {"Email": self.params["email"], "AccountName": desired["name"], "RoleName": self.params["role_name"]}
-        if self.params["iam_user_access_to_billing"]:
-            params["IamUserAccessToBilling"] = self.params["iam_user_access_to_billing"]
-        if desired["tags"]:
-            params["Tags"] = ansible_dict_to_boto3_tag_list(desired["tags"])
-        return params
+    def predicted(self, desired):
+        return result_summary(*predicted_new_account(desired, self.params["email"], self.params["wait"], self.root_id))
 
-    def predicted_new_account(self, desired):
-        """What a run would return for an account it creates: everything but what only AWS can know."""
-        params = self.params
-        account = {
-            "id": None,
-            "arn": None,
-            "name": desired["name"],
-            "email": params["email"],
-            "state": "ACTIVE" if params["wait"] else None,
-            "joined_method": "CREATED" if params["wait"] else None,
-            "joined_timestamp": None,
-        }
-        state = {
-            "name": desired["name"],
-            "parent": desired["parent"] or {"id": self.tree.root["Id"], "path": "/"},
-            "tags": dict(desired["tags"] or {}),
-            "alternate_contacts": None,
-        }
-        if self.contacts is not None:
-            none_yet = dict.fromkeys(CONTACT_TYPES)
-            state["alternate_contacts"] = apply_changes(none_yet, contact_changes(self.contacts, none_yet))
-        return account, state
+    @property
+    def root_id(self):
+        return self.tree.root["Id"]
+
+    def ensure_created(self, creation, plan, desired):
+        """Carry out a plan to create or resume: ``(account or None, extra results, made_by_this_run)``.
+        No account means there is nothing more to do this run (check mode, or not waiting); the flag is
+        then the run's ``changed``. With an account, it says whether this run made it (submitted or resumed
+        its request) rather than finding it made by another."""
+        if desired["name"] is None:
+            raise InvalidInput("name", "is required to create the account (no account has this email)")
+        wait = self.params["wait"]
+        if self.check_mode:
+            extra = {}
+            if plan.kind == RESUME:
+                extra["create_account_status"] = status_summary(plan.found, resumed=True)
+            return None, extra, creation_changes(plan.kind, wait)
+        params = creation_params(
+            self.params["email"], desired, self.params["role_name"], self.params["iam_user_access_to_billing"]
+        )
+        outcome = creation.run(plan, params, wait)
+        extra = {"wait_progress": dict(creation.progress)}
+        if outcome.status is not None:
+            extra["create_account_status"] = status_summary(outcome.status, resumed=outcome.resumed)
+        if outcome.account is None:  # not waiting: the request is on its way
+            return None, extra, creation_changes(plan.kind, wait)
+        return outcome.account, extra, outcome.made_by_this_run
 
     def ensure_present(self):
         desired = self.desired()
@@ -592,26 +621,15 @@ class MemberAccount:
         )
         plan = creation.plan(account)
         extra = {}
-        created_here = plan[0] != "existing"
-        if created_here:
-            if desired["name"] is None:
-                raise InvalidInput("name", "is required to create the account (no account has this email)")
-            if self.check_mode:
-                new_account, state = self.predicted_new_account(desired)
-                return True, None, self.summary(new_account, state), extra
-            account, status = creation.run(plan, self.creation_params(desired), self.params["wait"])
-            if status is not None:
-                extra["create_account_status"] = status_summary(status, resumed=creation.resumed)
-                extra["wait_progress"] = dict(creation.progress)
-            if account is None:  # wait=false: the request is on its way
-                new_account, state = self.predicted_new_account(desired)
-                return plan[0] == "create", None, self.summary(new_account, state), extra
-            # The account may have turned up by a re-check after a submission whose answer was lost.
-            created_here = status is not None or creation.progress["submissions"] > 0
+        made_by_this_run = False
+        if plan.kind != EXISTING:
+            account, extra, made_by_this_run = self.ensure_created(creation, plan, desired)
+            if account is None:
+                return made_by_this_run, None, self.predicted(desired), extra
         waiting = self.params["wait"] and not self.check_mode
         if waiting:
             account = creation.wait_until_active(account)
-        state = account_state_of(account)
+        state = account_summary(account)["state"]
         if state not in ("ACTIVE", "PENDING_ACTIVATION"):
             raise MspAwsError(
                 message=(
@@ -619,25 +637,29 @@ class MemberAccount:
                     "reopened through AWS Support within 90 days; this module does not reopen accounts"
                 )
             )
-        before = self.actual(account)
-        changes = account_changes(desired, before)
-        changed, after = self.ensure_changes(account["Id"], before, changes)
-        if waiting and needs_access_check(account, created_here):
+        if waiting and made_by_this_run:
+            # Only a new account needs its access role proven, and before anything else is written to it.
             arn = role_arn(partition_of(account.get("Arn")), account["Id"], self.params["role_name"])
             creation.wait_for_access(self.sts, arn)
-            if created_here:
-                extra["wait_progress"] = dict(creation.progress)
-        before_summary = None if created_here else self.summary(account, before)
-        return changed or created_here, before_summary, self.summary(account, after), extra
+            extra["wait_progress"] = dict(creation.progress)
+        before = self.actual(account)
+        changed, after = self.ensure_changes(account["Id"], before, account_changes(desired, before))
+        before_summary = None if made_by_this_run else result_summary(account, before)
+        return changed or made_by_this_run, before_summary, result_summary(account, after), extra
 
     def ensure_absent(self):
-        account = self.find()
-        decision = close_decision(account, self.management_id)
-        if decision == "refuse":
+        account = self.find(member_required=False)
+        in_flight = []
+        if account is None and self.params["name"] is not None:
+            in_flight = same_name_requests(in_flight_create_requests(self.org), self.params["name"])
+        decision = close_decision(account, self.management_id, in_flight)
+        if decision == STILL_BEING_CREATED:
+            raise MspAwsError(message=still_being_created_message(self.params["name"], in_flight))
+        if decision == REFUSE_CLOSE:
             raise MspAwsError(
                 message=f"Account {account['Id']} is the organization's management account, which cannot be closed"
             )
-        if decision in ("absent", "closing"):
+        if decision in (NOTHING_TO_CLOSE, ALREADY_CLOSING):
             summary = account_summary(account) if account else None
             return False, summary, summary, {}
         before = account_summary(account)
@@ -650,10 +672,6 @@ class MemberAccount:
                 pass  # closed by another run since ListAccounts
         closed = describe_account(self.org, account["Id"]) or account
         return True, before, account_summary(closed), {}
-
-
-def account_state_of(account):
-    return account_summary(account)["state"]
 
 
 def main():

@@ -99,7 +99,10 @@ organizational_unit:
       returned: always
       sample: {"owner": "msp-platform"}
 created:
-  description: The paths of the OUs this run created (or would create, in check mode), top first.
+  description:
+    - The paths of the OUs this run created (or would create, in check mode), top first.
+    - A level that another run created first (AWS answered C(DuplicateOrganizationalUnitException)) is used but
+      not listed.
   returned: always
   type: list
   elements: str
@@ -108,7 +111,6 @@ created:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
     InvalidInput,
@@ -120,6 +122,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.organizational_un
     OrganizationTree,
     format_path,
     parse_path,
+    tag_changes,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.organizations import (
     child_accounts,
@@ -151,49 +154,27 @@ def diff_view(ou_summary):
     return {"path": ou_summary["path"], "tags": ou_summary["tags"]} if ou_summary else {}
 
 
-def ensure_levels(tree, names, found, tags, check_mode):
-    """Create the levels below the deepest existing one, tagging only the last.
-    Returns (created paths, last OU, its parent's id); check mode knows no ids of OUs it would create."""
-    parent_id = found[-1][1]["Id"] if found else tree.root["Id"]
-    created = []
-    for depth in range(len(found) + 1, len(names) + 1):
-        path = format_path(names[:depth])
-        created.append(path)
-        leaf_parent_id = parent_id
-        if check_mode:
-            leaf, parent_id = {"Id": None, "Arn": None}, None
-            continue
-        leaf = tree.create_child(parent_id, names[depth - 1], tags if depth == len(names) else None)
-        tree.remember(leaf["Id"], path)
-        parent_id = leaf["Id"]
-    return created, leaf, leaf_parent_id
-
-
 def ensure_present(client, tree, names, tags, purge_tags, check_mode):
     found, missing = tree.resolve(names)
     path = format_path(names)
+    before = None
     if missing:
-        created, leaf, parent_id = ensure_levels(tree, names, found, tags, check_mode)
+        created, leaf, parent_id = tree.ensure_levels(names, found, tags, check_mode)
         if leaf.get("Id") is None:
             return True, None, summary(leaf, path, parent_id, dict(tags or {})), created
         current_tags = list_tags(client, leaf["Id"])  # the OU may have been made by a racing run, without tags
-        before = None
+        if not created:  # every missing level was made by another run: it was there before this run's change
+            before = summary(leaf, path, parent_id, current_tags)
     else:
         created = []
         leaf = found[-1][1]
         parent_id = found[-2][1]["Id"] if len(found) > 1 else tree.root["Id"]
         current_tags = list_tags(client, leaf["Id"])
         before = summary(leaf, path, parent_id, current_tags)
-    after_tags = current_tags
-    tags_changed = False
-    if tags is not None:
-        to_set, to_unset = compare_aws_tags(current_tags, tags, purge_tags)
-        if to_set or to_unset:
-            tags_changed = True
-            if not check_mode:
-                update_tags(client, leaf["Id"], to_set, to_unset)
-            after_tags = {key: value for key, value in current_tags.items() if key not in to_unset}
-            after_tags.update(to_set)
+    to_set, to_unset, after_tags = tag_changes(current_tags, tags, purge_tags)
+    tags_changed = bool(to_set or to_unset)
+    if tags_changed and not check_mode:
+        update_tags(client, leaf["Id"], to_set, to_unset)
     return bool(created) or tags_changed, before, summary(leaf, path, parent_id, after_tags), created
 
 

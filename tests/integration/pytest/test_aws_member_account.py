@@ -62,8 +62,8 @@ def test_no_op_run_makes_only_the_reads_it_needs(run_module, sandbox, aws):
     assert not again.failed and not again.changed, again
     summary = sandbox.call_summary(since=mark)
     # The floor: the account list once (the idempotency key), the root and one listing per OU level to
-    # resolve the path, the account's parent and tags, one read per contact type, and, for an account created
-    # less than an hour ago, one AssumeRole to prove its access role works (see the module's `wait`).
+    # resolve the path, the account's parent and tags, and one read per contact type. No AssumeRole: only a
+    # run that created or resumed the account's request proves its access role.
     assert summary["by_action"] == {
         "organizations:ListAccounts": 1,
         "organizations:ListRoots": 1,
@@ -71,9 +71,8 @@ def test_no_op_run_makes_only_the_reads_it_needs(run_module, sandbox, aws):
         "organizations:ListParents": 1,
         "organizations:ListTagsForResource": 1,
         "account:GetAlternateContact": 3,
-        "sts:AssumeRole": 1,
     }
-    assert summary["writes_by_action"] == {"sts:AssumeRole": 1}
+    assert summary["writes_by_action"] == {}
 
 
 def test_check_mode_predicts_the_created_account(run_module, sandbox, aws):
@@ -85,6 +84,33 @@ def test_check_mode_predicts_the_created_account(run_module, sandbox, aws):
     for key in ("name", "email", "state", "joined_method", "parent", "tags", "alternate_contacts"):
         assert predicted["account"][key] == created["account"][key], key
     assert predicted["diff"] == created["diff"]
+
+
+def test_check_mode_follows_a_run_when_a_request_is_in_flight(run_module, sandbox, aws):
+    # A request for the name stays IN_PROGRESS: without wait, a run only reports it (no change), and check
+    # mode says the same; with wait, a run finishes it (a change), and check mode says so too.
+    sandbox.configure(create_account_in_progress_polls=10000)
+    submitted = create(run_module, wait=False)
+    assert submitted.changed and submitted["create_account_status"]["state"] == "IN_PROGRESS"
+    request_id = submitted["create_account_status"]["id"]
+
+    mark = sandbox.mark()
+    predicted = create(run_module, wait=False, check_mode=True)
+    resumed = create(run_module, wait=False)
+    assert not predicted.failed and not resumed.failed, (predicted.get("msg"), resumed.get("msg"))
+    assert predicted.changed is resumed.changed is False
+    assert predicted["create_account_status"]["id"] == resumed["create_account_status"]["id"] == request_id
+    assert predicted["create_account_status"]["resumed"] is resumed["create_account_status"]["resumed"] is True
+    assert predicted["account"] == resumed["account"]
+    assert writes_since(sandbox, mark) == []
+
+    predicted_wait = create(run_module, check_mode=True)
+    assert predicted_wait.changed and writes_since(sandbox, mark) == []
+    sandbox.configure(create_account_in_progress_polls=2)
+    finished = create(run_module)
+    assert finished.changed and finished["create_account_status"]["id"] == request_id
+    assert_one_account(aws, finished)
+    assert calls_of(sandbox, "CreateAccount") == 1
 
 
 # --- faults on the way to one account -----------------------------------------------------------------
@@ -238,6 +264,7 @@ BAD_OPTIONS = {
     ),
     "incomplete-contact": ({"alternate_contacts": {"billing": {"name": "Billing"}}}, "alternate_contacts.billing: "),
     "bad-role-name": ({"role_name": "no spaces allowed"}, "role_name: "),
+    "foreign-root-id": ({"parent": "r-zzzz"}, "parent: r-zzzz is not this organization's root"),
 }
 
 
@@ -264,6 +291,23 @@ def test_missing_trusted_access_is_explained(run_module, sandbox, aws):
     assert "trusted access" in result["msg"] and "account.amazonaws.com" in result["msg"]
 
 
+def test_rename_without_trusted_access_fails_in_check_mode_as_in_a_run(run_module, sandbox, aws):
+    aws.create_member(NAME, EMAIL)
+    assert not aws_has_trusted_access(aws)
+    mark = sandbox.mark()
+    predicted = create(run_module, account_name="ACME Corporation", tags={"client": "acme"}, check_mode=True)
+    run = create(run_module, account_name="ACME Corporation", tags={"client": "acme"})
+    for result in (predicted, run):
+        assert result.failed and "trusted access" in result["msg"], result.get("msg")
+    # The run fails before writing anything (the tags are not applied half-way).
+    assert writes_since(sandbox, mark) == []
+
+
+def aws_has_trusted_access(aws) -> bool:
+    principals = aws.management("organizations").list_aws_service_access_for_organization()
+    return any(p["ServicePrincipal"] == "account.amazonaws.com" for p in principals["EnabledServicePrincipals"])
+
+
 # --- closing ------------------------------------------------------------------------------------------
 
 
@@ -279,6 +323,28 @@ def test_close_is_pending_then_suspended_and_never_repeated(run_module, sandbox,
     assert not suspended.changed and suspended["account"]["state"] == "SUSPENDED"
     assert calls_of(sandbox, "CloseAccount") == 1
     assert aws.management("organizations").describe_account(AccountId=account_id)["Account"]["State"] == "SUSPENDED"
+
+
+def test_closing_an_account_id_outside_the_organization_is_a_no_op(run_module, sandbox, world):
+    outside = world["clients"]["globex"]
+    mark = sandbox.mark()
+    result = run_module(MODULE, email=outside["email"], account_id=outside["account_id"], state="absent")
+    assert not result.failed and not result.changed, result.get("msg")
+    assert result["account"] is None
+    assert writes_since(sandbox, mark) == []
+
+
+def test_closing_while_its_create_request_is_in_flight_says_to_run_again(run_module, sandbox, aws):
+    sandbox.configure(create_account_in_progress_polls=10000)
+    submitted = create(run_module, wait=False)
+    mark = sandbox.mark()
+    result = run_module(MODULE, email=EMAIL, account_name=NAME, state="absent")
+    assert result.failed, result
+    assert "still in progress" in result["msg"] and submitted["create_account_status"]["id"] in result["msg"]
+    assert "run again when it finishes" in result["msg"]
+    assert writes_since(sandbox, mark) == []
+    # Without a name there is no request to look for: nothing to close.
+    assert not run_module(MODULE, email=EMAIL, state="absent").changed
 
 
 def test_closing_the_management_account_is_refused(run_module, sandbox, world):

@@ -31,10 +31,26 @@ def test_duplicate_from_another_run_means_the_ou_is_there(run_module, sandbox, a
         when="after",
     )
     result = run_module(MODULE, path="Clients", tags={"owner": "msp"})
-    assert not result.failed and result.changed, result.get("msg")
+    assert not result.failed, result.get("msg")
     [clients] = ous_named(aws, world["organization"]["root_id"], "Clients")
     assert result["organizational_unit"]["id"] == clients["Id"]
     assert result["organizational_unit"]["tags"] == {"owner": "msp"}
+    # The OU (made with these tags) is another run's: this run neither created nor changed anything.
+    assert result["created"] == [] and not result.changed
+
+
+def test_duplicate_that_never_shows_is_a_clear_error(run_module, sandbox, aws, world):
+    # AWS answers "duplicate", but the OU never shows in the parent's listing: no crash, no success.
+    sandbox.add_fault(
+        service="organizations",
+        action="CreateOrganizationalUnit",
+        error_code="DuplicateOrganizationalUnitException",
+        count=10,
+    )
+    result = run_module(MODULE, path="Clients")
+    assert result.failed and "DuplicateOrganizationalUnitException" in result["msg"], result
+    assert "Traceback" not in result.get("module_stderr", "") + result.stderr
+    assert ous_named(aws, world["organization"]["root_id"], "Clients") == []
 
 
 def test_non_empty_ou_is_kept_and_named(run_module, sandbox, aws):

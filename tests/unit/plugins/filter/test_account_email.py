@@ -29,6 +29,8 @@ ERRORS = {
     "base-undotted-domain": ("aws@localhost", "ACME", "+", "dotted domain"),
     "base-forbidden-character": ("aws;ops@example.com", "ACME", "+", "must not contain ;"),
     "bad-separator": ("aws@example.com", "ACME", "/", "separator"),
+    "key-none": ("aws@example.com", None, "+", "client key is required"),
+    "key-blank": ("aws@example.com", "   ", "+", "client key is required"),
 }
 
 

@@ -1,20 +1,26 @@
 """Member-account decisions: resume or create, failure messages, closing, convergence, and the
 submit-then-poll loop with fake clients (accounts.py)."""
 
-from datetime import datetime, timedelta, timezone
-
 import botocore.exceptions
 import pytest
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import _boto3_conn
 
 from ansible_collections.msp.aws_accounts.plugins.module_utils.accounts import (
+    CREATE,
+    EXISTING,
+    RESUME,
     Creation,
     WaitTimedOut,
     account_changes,
     changed_state,
     choose_creation,
     close_decision,
+    create_account_client_config,
     create_failure_message,
-    needs_access_check,
+    creation_changes,
+    diff_view,
+    predicted_new_account,
+    result_summary,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import MspAwsError
 
@@ -37,11 +43,33 @@ def test_choose_creation(account, in_flight, plan):
     assert choose_creation(account, in_flight, "ACME") == plan
 
 
+# Check mode answers with creation_changes too, so it cannot disagree with a run.
+CREATION_CHANGES = {
+    "create-waiting": (CREATE, True, True),
+    "create-not-waiting": (CREATE, False, True),
+    "resume-waiting-finishes-the-account": (RESUME, True, True),
+    "resume-not-waiting-only-reports": (RESUME, False, False),
+    "existing": (EXISTING, True, False),
+}
+
+
+@pytest.mark.parametrize(("kind", "wait", "changed"), CREATION_CHANGES.values(), ids=CREATION_CHANGES.keys())
+def test_creation_changes(kind, wait, changed):
+    assert creation_changes(kind, wait) is changed
+
+
 FAILURES = {
     "email-in-use": ("EMAIL_ALREADY_EXISTS", ["aws_billing_link", "outside this organization", "car-7"]),
     "quota": ("ACCOUNT_LIMIT_EXCEEDED", ["quota", "Service Quotas"]),
     "other-reason-named": ("MISSING_PAYMENT_INSTRUMENT", ["MISSING_PAYMENT_INSTRUMENT"]),
     "no-reason": (None, ["no reason given"]),
+}
+
+NAME_MATCHED_FAILURE = {
+    "Id": "car-7",
+    "State": "FAILED",
+    "FailureReason": "EMAIL_ALREADY_EXISTS",
+    "AccountName": "ACME",
 }
 
 
@@ -52,8 +80,15 @@ def test_create_failure_message(reason, phrases):
         assert phrase in message
 
 
+def test_failure_of_a_resumed_request_says_it_was_matched_by_name():
+    message = create_failure_message(NAME_MATCHED_FAILURE, "a@example.com", matched_by_name=True)
+    for phrase in ("car-7", "EMAIL_ALREADY_EXISTS", "AccountName 'ACME'", "requests carry no email", "run again"):
+        assert phrase in message
+
+
 CLOSES = {
     "not-found": (None, "absent"),
+    "not-found-but-request-in-flight": (None, "in_progress"),
     "management": (dict(ACCOUNT, Id="123456789012"), "refuse"),
     "active": (ACCOUNT, "close"),
     "pending-closure": (dict(ACCOUNT, State="PENDING_CLOSURE"), "closing"),
@@ -65,25 +100,50 @@ CLOSES = {
 
 @pytest.mark.parametrize(("account", "decision"), CLOSES.values(), ids=CLOSES.keys())
 def test_close_decision(account, decision):
-    assert close_decision(account, "123456789012") == decision
+    in_flight = [REQUEST] if decision == "in_progress" else []
+    assert close_decision(account, "123456789012", in_flight) == decision
 
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)  # noqa: UP017 (the collection supports Python < 3.11)
-ACCESS_CHECKS = {
-    "created-here": ({}, True, True),
-    "created-ten-minutes-ago": (
-        {"JoinedMethod": "CREATED", "JoinedTimestamp": NOW - timedelta(minutes=10)},
-        False,
-        True,
-    ),
-    "created-two-hours-ago": ({"JoinedMethod": "CREATED", "JoinedTimestamp": NOW - timedelta(hours=2)}, False, False),
-    "invited-recently": ({"JoinedMethod": "INVITED", "JoinedTimestamp": NOW - timedelta(minutes=1)}, False, False),
+def test_user_aws_config_cannot_make_create_account_retry():
+    # amazon.aws merges the client's `config` first and the user's `aws_config` after it: the submit client
+    # passes its config as aws_config, built over the user's, so single_attempt_config is applied last.
+    user = {"retries": {"mode": "legacy", "max_attempts": 10}, "connect_timeout": 7}
+    client = _boto3_conn(
+        conn_type="client",
+        resource="organizations",
+        region="us-east-1",
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
+        aws_config=create_account_client_config(user),
+    )
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 1}
+    assert client.meta.config.connect_timeout == 7
+
+
+DESIRED_NEW = {
+    "name": "ACME",
+    "parent": None,
+    "tags": {"client": "acme"},
+    "purge_tags": True,
+    "alternate_contacts": {"BILLING": None, "OPERATIONS": None, "SECURITY": {"name": "S"}},
 }
 
 
-@pytest.mark.parametrize(("account", "created_here", "check"), ACCESS_CHECKS.values(), ids=ACCESS_CHECKS.keys())
-def test_needs_access_check(account, created_here, check):
-    assert needs_access_check(account, created_here, now=NOW) is check
+@pytest.mark.parametrize("wait", [True, False], ids=["waiting", "not-waiting"])
+def test_predicted_new_account(wait):
+    account, state = predicted_new_account(DESIRED_NEW, "a@example.com", wait, "r-root")
+    result = result_summary(account, state)
+    assert result["id"] is None and result["email"] == "a@example.com"
+    assert result["state"] == ("ACTIVE" if wait else None)
+    assert result["parent"] == {"id": "r-root", "path": "/"}
+    assert result["alternate_contacts"] == {"billing": None, "operations": None, "security": {"name": "S"}}
+    assert diff_view(result) == {
+        "name": "ACME",
+        "state": result["state"],
+        "parent": "/",
+        "tags": {"client": "acme"},
+        "alternate_contacts": result["alternate_contacts"],
+    }
 
 
 ACTUAL = {
@@ -132,18 +192,23 @@ class FakeClock:
         self.now += seconds
 
 
-def client_error(code):
-    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": code}}, "CreateAccount")
+def client_error(code, operation="CreateAccount"):
+    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": code}}, operation)
+
+
+NOT_YET = "AccountNotFoundException"  # a scripted DescribeAccount answer: AWS does not know the account yet
 
 
 class FakeOrganizations:
-    """Answers from scripted lists; records every call."""
+    """Answers from scripted lists; records every call. DescribeAccount answers ``described`` in turn (an
+    account, or NOT_YET), then ACCOUNT with the id asked for."""
 
-    def __init__(self, submissions=(), statuses=(), accounts=(), in_flight=()):
+    def __init__(self, submissions=(), statuses=(), accounts=(), in_flight=(), described=()):
         self.submissions = list(submissions)
         self.statuses = list(statuses)
         self.account_pages = list(accounts)
         self.in_flight_pages = list(in_flight)
+        self.described = list(described)
         self.calls = []
 
     def create_account(self, **params):
@@ -159,7 +224,10 @@ class FakeOrganizations:
 
     def describe_account(self, AccountId, aws_retry):
         self.calls.append("DescribeAccount")
-        return {"Account": dict(ACCOUNT, Id=AccountId)}
+        answer = self.described.pop(0) if self.described else dict(ACCOUNT, Id=AccountId)
+        if answer == NOT_YET:
+            raise client_error(NOT_YET, "DescribeAccount")
+        return {"Account": answer}
 
     def get_paginator(self, operation):
         pages = {
@@ -194,8 +262,9 @@ def test_refused_submission_rechecks_before_resubmitting(code):
         submissions=[client_error(code), REQUEST], statuses=[SUCCEEDED], accounts=[[]], in_flight=[[]]
     )
     run, _clock = creation(client)
-    account, status = run.run(("create", None), {"Email": ACCOUNT["Email"]}, wait=True)
-    assert account["Id"] == "111122223333" and status["State"] == "SUCCEEDED"
+    outcome = run.run((CREATE, None), {"Email": ACCOUNT["Email"]}, wait=True)
+    assert outcome.account["Id"] == "111122223333" and outcome.status["State"] == "SUCCEEDED"
+    assert outcome.made_by_this_run and outcome.submissions == 2
     assert client.calls[:4] == ["CreateAccount", "list_accounts", "list_create_account_status", "CreateAccount"]
 
 
@@ -203,16 +272,16 @@ def test_lost_answer_resumes_what_the_recheck_finds():
     lost = botocore.exceptions.ConnectionClosedError(endpoint_url="http://aws")
     client = FakeOrganizations(submissions=[lost], statuses=[SUCCEEDED], accounts=[[]], in_flight=[[REQUEST]])
     run, _clock = creation(client)
-    account, _status = run.run(("create", None), {}, wait=True)
-    assert client.calls.count("CreateAccount") == 1 and run.resumed
-    assert account["Id"] == "111122223333"
+    outcome = run.run((CREATE, None), {}, wait=True)
+    assert client.calls.count("CreateAccount") == 1 and outcome.resumed
+    assert outcome.account["Id"] == "111122223333"
 
 
 def test_other_refusals_are_not_resubmitted():
     client = FakeOrganizations(submissions=[client_error("ConstraintViolationException")])
     run, _clock = creation(client)
     with pytest.raises(MspAwsError, match="was refused"):
-        run.run(("create", None), {}, wait=True)
+        run.run((CREATE, None), {}, wait=True)
     assert client.calls == ["CreateAccount"]
 
 
@@ -220,7 +289,7 @@ def test_wait_never_sleeps_past_the_deadline_and_names_the_request():
     client = FakeOrganizations(statuses=[REQUEST])
     run, clock = creation(client, timeout=10.0)
     with pytest.raises(WaitTimedOut) as raised:
-        run.run(("resume", REQUEST), {}, wait=True)
+        run.run((RESUME, REQUEST), {}, wait=True)
     assert clock.now == pytest.approx(10.0)
     assert "car-1" in raised.value.message and raised.value.result["wait_progress"]["request_id"] == "car-1"
     assert raised.value.result["wait_progress"]["polls"] == len(clock.sleeps)
@@ -232,13 +301,73 @@ def test_email_in_use_after_own_submission_adopts_what_another_run_made():
     failed = {"Id": "car-1", "State": "FAILED", "FailureReason": "EMAIL_ALREADY_EXISTS"}
     client = FakeOrganizations(submissions=[REQUEST], statuses=[failed], accounts=[[ACCOUNT]])
     run, _clock = creation(client)
-    account, status = run.run(("create", None), {}, wait=True)
-    assert account == ACCOUNT and status is None
+    outcome = run.run((CREATE, None), {}, wait=True)
+    assert outcome.account == ACCOUNT and outcome.status is None
 
 
 def test_failed_request_is_an_error_not_an_empty_id():
     failed = {"Id": "car-1", "State": "FAILED", "FailureReason": "ACCOUNT_LIMIT_EXCEEDED"}
-    client = FakeOrganizations(statuses=[failed])
+    client = FakeOrganizations(submissions=[REQUEST], statuses=[failed], accounts=[[]], in_flight=[[]])
     run, _clock = creation(client)
-    with pytest.raises(MspAwsError, match="ACCOUNT_LIMIT_EXCEEDED"):
-        run.run(("resume", REQUEST), {}, wait=True)
+    with pytest.raises(MspAwsError, match="ACCOUNT_LIMIT_EXCEEDED") as raised:
+        run.run((CREATE, None), {}, wait=True)
+    assert "matched" not in raised.value.message
+
+
+# --- eventual consistency and requests matched by name ----------------------------------------------------
+
+
+def test_account_not_yet_described_after_success_is_read_again_never_resubmitted():
+    client = FakeOrganizations(submissions=[REQUEST], statuses=[SUCCEEDED], described=[NOT_YET, NOT_YET, ACCOUNT])
+    run, clock = creation(client)
+    outcome = run.run((CREATE, None), {}, wait=True)
+    assert outcome.account == ACCOUNT and outcome.status == SUCCEEDED
+    assert client.calls.count("CreateAccount") == 1 and client.calls.count("DescribeAccount") == 3
+    assert "list_accounts" not in client.calls
+    # The same backoff as every other wait.
+    assert clock.sleeps[-2:] == [1.0, 1.5]
+
+
+def test_account_never_described_after_success_times_out_naming_the_request():
+    client = FakeOrganizations(submissions=[REQUEST], statuses=[SUCCEEDED], described=[NOT_YET] * 1000)
+    run, clock = creation(client, timeout=20.0)
+    with pytest.raises(WaitTimedOut) as raised:
+        run.run((CREATE, None), {}, wait=True)
+    assert "car-1" in raised.value.message and clock.now == pytest.approx(20.0)
+    assert client.calls.count("CreateAccount") == 1
+
+
+def test_resumed_request_owned_by_another_email_is_not_ours():
+    # A request of the same AccountName was in flight, but it made the account of another email:
+    # the re-check finds nothing for ours, so ours is submitted and waited for.
+    foreign = dict(ACCOUNT, Id="999988887777", Email="someone-else@example.com")
+    theirs = dict(SUCCEEDED, Id="car-0", AccountId=foreign["Id"])
+    client = FakeOrganizations(
+        submissions=[REQUEST],
+        statuses=[theirs, SUCCEEDED],
+        accounts=[[foreign]],
+        in_flight=[[]],
+        described=[foreign, ACCOUNT],
+    )
+    run, _clock = creation(client)
+    outcome = run.run((RESUME, OLDER), {"Email": ACCOUNT["Email"]}, wait=True)
+    assert outcome.account == ACCOUNT and outcome.status["Id"] == "car-1"
+    assert not outcome.resumed and outcome.made_by_this_run
+    assert client.calls.count("CreateAccount") == 1
+    assert client.calls.index("list_accounts") < client.calls.index("CreateAccount")
+
+
+def test_failed_resumed_request_is_rechecked_and_named_as_matched_by_name():
+    client = FakeOrganizations(statuses=[NAME_MATCHED_FAILURE], accounts=[[]], in_flight=[[]])
+    run, _clock = creation(client)
+    with pytest.raises(MspAwsError) as raised:
+        run.run((RESUME, REQUEST), {}, wait=True)
+    assert "matched" in raised.value.message and "AccountName 'ACME'" in raised.value.message
+    assert "list_accounts" in client.calls and "CreateAccount" not in client.calls
+
+
+def test_failed_resumed_request_yields_to_the_account_the_recheck_finds():
+    client = FakeOrganizations(statuses=[NAME_MATCHED_FAILURE], accounts=[[ACCOUNT]])
+    run, _clock = creation(client)
+    outcome = run.run((RESUME, REQUEST), {}, wait=True)
+    assert outcome.account == ACCOUNT and outcome.status is None and not outcome.made_by_this_run

@@ -1,13 +1,17 @@
 """OU paths: parsing, ids, and the level-by-level walk from the root (organizational_units.py)."""
 
+import botocore.exceptions
 import pytest
 
-from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput
+from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput, MspAwsError
 from ansible_collections.msp.aws_accounts.plugins.module_utils.organizational_units import (
+    RELIST_ATTEMPTS,
+    OrganizationTree,
     format_path,
     parse_parent,
     parse_path,
     resolve_path,
+    tag_changes,
 )
 
 PATHS = {
@@ -87,3 +91,88 @@ def test_resolve_path(names, found_ids, missing):
     assert still_missing == missing
     # One listing per level walked, never more.
     assert len(listed) == min(len(names), len(found_ids) + 1)
+
+
+# --- the tree against a fake client: duplicates, foreign roots ----------------------------------------------
+
+
+class FakeOrganizations:
+    """CreateOrganizationalUnit answers DuplicateOrganizationalUnitException; the listing of a parent shows
+    the OU another run made only from the ``shows_after``-th listing on (None: never)."""
+
+    def __init__(self, shows_after=None):
+        self.shows_after = shows_after
+        self.listings = 0
+        self.calls = []
+
+    def list_roots(self, aws_retry):
+        self.calls.append("ListRoots")
+        return {"Roots": [{"Id": "r-root", "Arn": "arn:root", "Name": "Root"}]}
+
+    def create_organizational_unit(self, aws_retry, ParentId, Name, Tags=None):
+        self.calls.append("CreateOrganizationalUnit")
+        raise botocore.exceptions.ClientError(
+            {"Error": {"Code": "DuplicateOrganizationalUnitException", "Message": "exists"}},
+            "CreateOrganizationalUnit",
+        )
+
+    def get_paginator(self, operation):
+        assert operation == "list_organizational_units_for_parent"
+        self.calls.append("ListOrganizationalUnitsForParent")
+        self.listings += 1
+        visible = self.shows_after is not None and self.listings >= self.shows_after
+        items = [{"Id": "ou-ab12-theirs000", "Arn": "arn:ou", "Name": "Clients"}] if visible else []
+
+        class Paginator:
+            def paginate(self, **kwargs):
+                return self
+
+            def build_full_result(self):
+                return {"OrganizationalUnits": items}
+
+        return Paginator()
+
+
+def test_duplicate_not_listed_yet_is_listed_again_and_not_counted_as_created():
+    sleeps = []
+    tree = OrganizationTree(FakeOrganizations(shows_after=3), sleep=sleeps.append)
+    created, leaf, parent_id = tree.ensure_levels(("Clients",), [], None, check_mode=False)
+    assert leaf["Id"] == "ou-ab12-theirs000" and parent_id == "r-root"
+    assert created == []  # another run made it
+    assert sleeps == [0.5, 1.0]
+
+
+def test_duplicate_never_listed_is_a_clear_error_after_bounded_tries():
+    sleeps = []
+    client = FakeOrganizations(shows_after=None)
+    tree = OrganizationTree(client, sleep=sleeps.append)
+    with pytest.raises(MspAwsError, match="DuplicateOrganizationalUnitException") as raised:
+        tree.create_child("r-root", "Clients")
+    assert "run again" in raised.value.message
+    assert client.listings == RELIST_ATTEMPTS and len(sleeps) == RELIST_ATTEMPTS - 1
+
+
+def test_root_id_of_another_organization_is_refused_before_any_other_call():
+    client = FakeOrganizations()
+    tree = OrganizationTree(client)
+    with pytest.raises(MspAwsError) as raised:
+        tree.parent("r-zzzz")
+    assert "not this organization's root (r-root)" in raised.value.message
+    assert "aws_organizational_unit" in raised.value.message
+    assert client.calls == ["ListRoots"]
+    assert tree.parent("r-root") == {"id": "r-root", "path": "/"}
+
+
+TAG_CHANGES = {
+    "unset-leaves-them": ({"a": "1"}, None, True, ({}, [], {"a": "1"})),
+    "same": ({"a": "1"}, {"a": "1"}, True, ({}, [], {"a": "1"})),
+    "purge": ({"a": "1", "b": "2"}, {"a": "1"}, True, ({}, ["b"], {"a": "1"})),
+    "no-purge": ({"a": "1"}, {"b": "2"}, False, ({"b": "2"}, [], {"a": "1", "b": "2"})),
+    "aws-reserved-kept": ({"aws:x": "1"}, {}, True, ({}, [], {"aws:x": "1"})),
+}
+
+
+@pytest.mark.parametrize(("current", "desired", "purge", "expected"), TAG_CHANGES.values(), ids=TAG_CHANGES.keys())
+def test_tag_changes(current, desired, purge, expected):
+    to_set, to_unset, after = tag_changes(current, desired, purge)
+    assert (to_set, sorted(to_unset), after) == expected
