@@ -28,6 +28,9 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.organizations imp
 from ansible_collections.msp.aws_accounts.plugins.module_utils.sts import assume_role
 
 OPEN_STATES = ("REQUESTED", "OPEN")
+# The state AWS gives a new invitation (InviteAccountToOrganization's and DescribeHandshake's examples in the
+# API reference): what check mode predicts for one it would send.
+NEW_INVITATION_STATE = "OPEN"
 ACCEPTED = "ACCEPTED"
 NOTES_MAX_LENGTH = 1024  # InviteAccountToOrganization's model
 
@@ -59,6 +62,24 @@ BAD_CREDENTIAL_CODES = (
     "InvalidAccessKeyId",
 )
 ACCESS_DENIED_CODES = ("AccessDenied", "AccessDeniedException", "AccessDeniedForDependencyException")
+# DuplicateHandshakeException while the organization's list does not show the other invitation yet (AWS's
+# reads are eventually consistent): pauses between the re-reads before it is an error.
+DUPLICATE_REREAD_DELAYS = (1.0, 2.0, 4.0)
+
+# InviteAccountToOrganization errors that are neither a Reason of HandshakeConstraintViolationException nor
+# worth sending again: what they mean and what to do.
+INVITE_ERRORS = {
+    "AccountOwnerNotVerifiedException": (
+        "AWS refused to invite {target} (AccountOwnerNotVerifiedException): the organization may not invite "
+        "existing accounts until AWS has verified that you own the management account's root email address. "
+        "Follow the verification link AWS sent to that address (or resend it from the AWS Organizations "
+        "console's Settings page), then run this again"
+    ),
+    "FinalizingOrganizationException": (
+        "AWS refused to invite {target} (FinalizingOrganizationException): the organization has not finished "
+        "initializing, which can take up to an hour after it was created. Run this again later"
+    ),
+}
 
 INVITE_REFUSALS = {
     "ALREADY_IN_AN_ORGANIZATION": (
@@ -76,8 +97,9 @@ INVITE_REFUSALS = {
         "or ask AWS (Service Quotas, AWS Organizations) for a higher quota"
     ),
     "PAYMENT_INSTRUMENT_REQUIRED": (
-        "AWS requires a payment method on the management account before it may invite {target}: add one in the "
-        "management account's billing console and run this again"
+        "AWS requires a payment method (such as a credit card) on an account this invitation involves; it does "
+        "not say which. Check the billing console of the management account and of {target}, add one where it is "
+        "missing, and run this again"
     ),
     "ORGANIZATION_FROM_DIFFERENT_SELLER_OF_RECORD": (
         "{target} is billed by a different AWS seller of record (for example AISPL in India) than the "
@@ -91,6 +113,28 @@ INVITE_REFUSALS = {
         "the management account's root email address is not verified, so AWS refuses to invite {target}: "
         "verify it (AWS sent a message to that address) and run this again"
     ),
+}
+
+
+# HandshakeConstraintViolationException Reasons when the client accepts: the same constraints, seen from the
+# accepting side (nothing was sent now; the invitation stays open unless AWS says otherwise).
+ACCEPT_REFUSALS = {
+    "ALREADY_IN_AN_ORGANIZATION": (
+        "{target} has joined another organization since it was invited. It must leave that organization first, "
+        "then run this again"
+    ),
+    "ACCOUNT_NUMBER_LIMIT_EXCEEDED": (
+        "the organization has reached its account quota, so {target} cannot join it now. Remove accounts or ask "
+        "AWS (Service Quotas, AWS Organizations) for a higher quota, then run this again"
+    ),
+    "PAYMENT_INSTRUMENT_REQUIRED": (
+        "AWS requires a payment method (such as a credit card) on an account involved; it does not say which. "
+        "Check the billing console of {target} and of the management account, then run this again"
+    ),
+    "ORGANIZATION_FROM_DIFFERENT_SELLER_OF_RECORD": INVITE_REFUSALS["ORGANIZATION_FROM_DIFFERENT_SELLER_OF_RECORD"],
+    "ORGANIZATION_MEMBERSHIP_CHANGE_RATE_LIMIT_EXCEEDED": INVITE_REFUSALS[
+        "ORGANIZATION_MEMBERSHIP_CHANGE_RATE_LIMIT_EXCEEDED"
+    ],
 }
 
 
@@ -190,6 +234,13 @@ def link_of(account, handshake, account_id=None, email=None):
     }
 
 
+def accepted_link(handshake, account_id=None, email=None):
+    """The ``link`` of an account whose acceptance is proven (the member side sees the organization, or the
+    invitation is ACCEPTED) while DescribeAccount does not show it yet: a member; its join time unknown."""
+    link = link_of(None, handshake, account_id or invited_account_id(handshake), email)
+    return dict(link, membership=MEMBER, joined_method="INVITED")
+
+
 def predict(link, steps, email=None):
     """The ``link`` a run taking ``steps`` ends with, as far as it can be known before (check mode).
 
@@ -202,7 +253,7 @@ def predict(link, steps, email=None):
         if step == INVITE:
             after["membership"] = INVITED
             after["handshake"] = dict.fromkeys(("id", "arn", "requested_timestamp", "expiration_timestamp"))
-            after["handshake"]["state"] = "REQUESTED"
+            after["handshake"]["state"] = NEW_INVITATION_STATE
         elif step == ACCEPT:
             after.update(membership=MEMBER, joined_method="INVITED", joined_timestamp=None)
             after["handshake"]["state"] = ACCEPTED
@@ -247,17 +298,67 @@ def describe_handshake(client, handshake_id):
         raise MspAwsError(message=f"Failed to describe invitation {handshake_id}", exception=e) from e
 
 
-def _refusal_message(exception, target):
-    reason = (getattr(exception, "response", None) or {}).get("Reason")
+def _reason(exception):
+    return (getattr(exception, "response", None) or {}).get("Reason")
+
+
+def invite_refusal_message(exception, target):
+    """AWS's refusal to send an invitation to ``target``, in words that say what to do."""
+    code, reason = error_code(exception), _reason(exception)
+    if code in INVITE_ERRORS:
+        return INVITE_ERRORS[code].format(target=target)
     template = INVITE_REFUSALS.get(reason)
     if template:
         return f"AWS refused to invite {target} ({reason}): " + template.format(target=target)
     return f"AWS refused to invite {target}"
 
 
+def accept_refusal_message(exception, target, handshake_id):
+    """AWS's refusal to let ``target`` accept invitation ``handshake_id``."""
+    reason = _reason(exception)
+    template = ACCEPT_REFUSALS.get(reason)
+    head = f"AWS refused to let {target} accept invitation {handshake_id}"
+    if template:
+        return f"{head} ({reason}): " + template.format(target=target)
+    return f"{head} ({reason or error_code(exception)})"
+
+
+def unanswered_message(handshake, timeout):
+    """Why a wait for the client's answer ended without an acceptance."""
+    if handshake["State"] in OPEN_STATES:
+        return (
+            f"The client did not accept invitation {handshake['Id']} within {timeout} s. It stays open until "
+            f"{_timestamp(handshake.get('ExpirationTimestamp'))}: run again (with a longer wait_timeout) once they "
+            "have accepted"
+        )
+    return (
+        f"Invitation {handshake['Id']} ended {handshake['State']} instead of being accepted: ask the client, then run "
+        "again to send a new invitation"
+    )
+
+
+def management_account_message(account_id):
+    return (
+        f"Account {account_id} is the organization's management account: it cannot be removed from its own "
+        "organization (delete the organization after all members have left instead)"
+    )
+
+
 def _open_invitation(read_client, account_id, email):
     found = relevant_handshake(list_invitations(read_client), account_id, email)
     return found if found and found["State"] in OPEN_STATES else None
+
+
+def _other_invitation(read_client, account_id, email, sleep):
+    """The open invitation a DuplicateHandshakeException speaks of, read again a few times while AWS's list
+    catches up; None when it never shows under the names given."""
+    for delay in (0.0, *DUPLICATE_REREAD_DELAYS):
+        if delay:
+            sleep(delay)
+        existing = _open_invitation(read_client, account_id, email)
+        if existing:
+            return existing
+    return None
 
 
 def send_invitation(
@@ -266,10 +367,12 @@ def send_invitation(
     """Invite the target once, and only once. Returns ``(handshake, created)``.
 
     ``invite_client`` makes a single attempt (botocore must not resend it on its own: a lost answer may hide
-    an invitation AWS made). DuplicateHandshakeException means another run invited first: its invitation is
-    re-read and adopted (``created`` False). After an answer that leaves it unknown whether AWS acted, the
-    invitations are re-read and one found is adopted; only when none is found is the invitation sent again.
-    Throttling proves AWS did not act, so it is simply sent again after a pause.
+    an invitation AWS made). DuplicateHandshakeException means an invitation is open already: it is re-read
+    (a few times, while AWS's list catches up) and adopted. It counts as another run's (``created`` False)
+    unless an earlier attempt of this run left it unknown whether AWS acted: then it may well be this run's
+    own, and is reported as created. After such an answer the invitations are re-read and one found is
+    adopted as this run's; only when none is found is the invitation sent again. Throttling proves AWS did
+    not act, so it is simply sent again after a pause.
     """
     target_text = f"account {account_id}" if account_id else f"the account with root email {email}"
     params = {"Target": invitation_target(account_id, email)}
@@ -277,6 +380,7 @@ def send_invitation(
         params["Notes"] = notes
     delay = first_delay
     last_error = None
+    uncertain = False  # an earlier attempt may have made the invitation
     for attempt in range(1, attempts + 1):
         if attempt > 1:
             sleep(delay)
@@ -286,9 +390,9 @@ def send_invitation(
         except botocore.exceptions.ClientError as e:
             last_error, code = e, error_code(e)
             if code == "DuplicateHandshakeException":
-                existing = _open_invitation(read_client, account_id, email)
+                existing = _other_invitation(read_client, account_id, email, sleep)
                 if existing:
-                    return existing, False
+                    return existing, uncertain
                 raise MspAwsError(
                     message=(
                         f"AWS reports an open invitation for {target_text} that the organization's list does not "
@@ -298,10 +402,11 @@ def send_invitation(
                     exception=e,
                 ) from e
             if code not in RESEND_CODES + AMBIGUOUS_CODES:
-                raise MspAwsError(message=_refusal_message(e, target_text), exception=e) from e
+                raise MspAwsError(message=invite_refusal_message(e, target_text), exception=e) from e
         except botocore.exceptions.BotoCoreError as e:  # a dropped connection or a time-out: AWS may have acted
             last_error, code = e, None
         if code not in RESEND_CODES:
+            uncertain = True
             existing = _open_invitation(read_client, account_id, email)
             if existing:
                 return existing, True
@@ -312,13 +417,30 @@ def send_invitation(
 
 
 def cancel_invitation(client, handshake_id):
-    """Cancel an open invitation; one already closed (answered or expired meanwhile) is described as it is."""
+    """Cancel an open invitation. Returns ``(handshake, cancelled)``.
+
+    One closed meanwhile (cancelled by another run, answered or expired) is described as it is, with
+    ``cancelled`` False: this run wrote nothing. The caller must look at its state: ACCEPTED means the client
+    accepted while the cancellation was on its way, and the account is a member now.
+    """
     try:
-        return client.cancel_handshake(HandshakeId=handshake_id, aws_retry=True)["Handshake"]
+        return client.cancel_handshake(HandshakeId=handshake_id, aws_retry=True)["Handshake"], True
     except is_boto3_error_code(["HandshakeAlreadyInStateException", "InvalidHandshakeTransitionException"]):
-        return describe_handshake(client, handshake_id)
+        return describe_handshake(client, handshake_id), False
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
         raise MspAwsError(message=f"Failed to cancel invitation {handshake_id}", exception=e) from e
+
+
+def read_until_found(read, attempts=5, interval=1.0, sleep=time.sleep):
+    """``read()`` until it returns something, at most ``attempts`` times: AWS's reads are eventually
+    consistent, so an account that just joined may not be described yet. None if it never shows."""
+    for attempt in range(attempts):
+        if attempt:
+            sleep(interval)
+        found = read()
+        if found is not None:
+            return found
+    return None
 
 
 def wait_for_answer(client, handshake_id, timeout, interval, sleep=time.sleep, clock=time.monotonic):
@@ -336,17 +458,19 @@ def wait_for_answer(client, handshake_id, timeout, interval, sleep=time.sleep, c
 
 
 class MemberSide:
-    """The client's account, reached with the credentials the client gave (``member_credentials``)."""
+    """The client's account, reached with the credentials the client gave (``member_credentials``).
 
-    def __init__(self, session, region, endpoint_url):
-        self.session = session
-        self.region = region
-        self.endpoint_url = endpoint_url
+    ``make_client`` is the module's ``client`` (AnsibleAWSModule.client), so the module's endpoint, region,
+    validate_certs, aws_ca_bundle and aws_config apply; ``credentials`` are the boto3 keyword arguments that
+    replace the module's own credentials (keys, or a profile name).
+    """
+
+    def __init__(self, make_client, credentials):
+        self.make_client = make_client
+        self.credentials = credentials
 
     def client(self, service):
-        return self.session.client(
-            service, region_name=self.region, endpoint_url=self.endpoint_url, config=standard_retry_config()
-        )
+        return self.make_client(service, config=standard_retry_config(), **self.credentials)
 
     def account_id(self):
         """Whose credentials these are (GetCallerIdentity), or a clear error when AWS does not accept them."""
@@ -362,30 +486,47 @@ class MemberSide:
             ) from e
 
 
-def member_side(credentials, region, endpoint_url, default_sts_client):
+def _keys(access_key, secret_key, session_token=None):
+    # profile_name None: the module's own profile, if it has one, must not mix with the client's keys.
+    return {
+        "profile_name": None,
+        "aws_access_key_id": access_key,
+        "aws_secret_access_key": secret_key,
+        "aws_session_token": session_token,
+    }
+
+
+def available_profiles():
+    try:
+        return boto3.session.Session().available_profiles
+    except botocore.exceptions.BotoCoreError:
+        return []
+
+
+def member_side(credentials, make_client, default_sts_client, profiles=available_profiles):
     """A :class:`MemberSide` from ``member_credentials``: a profile, keys, and/or a role ARN to assume.
 
-    A role ARN is assumed with the profile or keys when given, else with the module's own credentials (a role
-    in the client's account that trusts the MSP). It is tried once: a refusal is a configuration error here,
-    not a new account settling.
+    ``make_client`` is the module's ``client``. A role ARN is assumed with the profile or keys when given, else
+    with the module's own credentials (``default_sts_client``: a role in the client's account that trusts the
+    MSP). It is tried once: a refusal is a configuration error here, not a new account settling.
     """
-    try:
-        if credentials.get("profile"):
-            session = boto3.Session(profile_name=credentials["profile"], region_name=region)
-        elif credentials.get("access_key"):
-            session = boto3.Session(
-                aws_access_key_id=credentials["access_key"],
-                aws_secret_access_key=credentials["secret_key"],
-                aws_session_token=credentials.get("session_token"),
-                region_name=region,
+    if credentials.get("profile"):
+        if credentials["profile"] not in profiles():
+            raise MspAwsError(
+                message=(
+                    f"member_credentials.profile: there is no profile {credentials['profile']!r} in the AWS config "
+                    "files of the host that runs the module"
+                )
             )
-        else:
-            session = None
-    except botocore.exceptions.BotoCoreError as e:
-        raise MspAwsError(message=f"member_credentials: {e}", exception=e) from e
+        # Keys None: the profile's own credentials, not the module's connection keys.
+        base = dict(_keys(None, None), profile_name=credentials["profile"])
+    elif credentials.get("access_key"):
+        base = _keys(credentials["access_key"], credentials["secret_key"], credentials.get("session_token"))
+    else:
+        base = None
     if not credentials.get("role_arn"):
-        return MemberSide(session, region, endpoint_url)
-    sts_client = MemberSide(session, region, endpoint_url).client("sts") if session else default_sts_client
+        return MemberSide(make_client, base)
+    sts_client = MemberSide(make_client, base).client("sts") if base else default_sts_client
     try:
         keys, _attempts = assume_role(
             sts_client, credentials["role_arn"], "accept-invitation", credentials.get("external_id"), timeout=0
@@ -399,18 +540,20 @@ def member_side(credentials, region, endpoint_url, default_sts_client):
             ),
             exception=e.exception,
         ) from e
-    return MemberSide(boto3.Session(region_name=region, **keys), region, endpoint_url)
+    return MemberSide(make_client, dict(_keys(None, None), **keys))
 
 
 def accept_invitation(member, handshake_id, account_text):
-    """Accept as the client would in their console. Accepted already (by another run or the client) is fine."""
+    """Accept as the client would in their console. Returns ``(handshake, accepted)``; accepted already (by
+    another run or the client) is fine, with ``accepted`` False since this run wrote nothing."""
     left_open = f"Invitation {handshake_id} is left open: accept it in the client's console, or fix this and run again"
+    client = member.client("organizations")
     try:
-        return member.client("organizations").accept_handshake(HandshakeId=handshake_id)["Handshake"]
+        return client.accept_handshake(HandshakeId=handshake_id)["Handshake"], True
     except botocore.exceptions.ClientError as e:
         code = error_code(e)
         if code == "HandshakeAlreadyInStateException":
-            return member.client("organizations").describe_handshake(HandshakeId=handshake_id)["Handshake"]
+            return _describe_as_member(client, handshake_id, left_open), False
         if code in ACCESS_DENIED_CODES:
             message = (
                 f"member_credentials: {account_text} may not accept the invitation ({code}): the client's "
@@ -420,9 +563,12 @@ def accept_invitation(member, handshake_id, account_text):
         elif code in BAD_CREDENTIAL_CODES:
             message = f"member_credentials: AWS does not accept the client's credentials ({code}). {left_open}"
         elif code == "HandshakeNotFoundException":
-            message = f"member_credentials: {account_text} cannot see invitation {handshake_id}. {left_open}"
+            message = (
+                f"member_credentials: {account_text} cannot see invitation {handshake_id}: it is addressed to "
+                f"another account (these are not the invited account's credentials). {left_open}"
+            )
         elif code == "HandshakeConstraintViolationException":
-            message = _refusal_message(e, account_text) + f". {left_open}"
+            message = accept_refusal_message(e, account_text, handshake_id) + f". {left_open}"
         elif code == "InvalidHandshakeTransitionException":
             message = (
                 f"Invitation {handshake_id} was closed (declined, cancelled or expired) before it could be "
@@ -433,6 +579,19 @@ def accept_invitation(member, handshake_id, account_text):
         raise MspAwsError(message=message, exception=e) from e
     except botocore.exceptions.BotoCoreError as e:
         raise MspAwsError(message=f"Failed to accept invitation {handshake_id}. {left_open}", exception=e) from e
+
+
+def _describe_as_member(client, handshake_id, left_open):
+    try:
+        return client.describe_handshake(HandshakeId=handshake_id)["Handshake"]
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        raise MspAwsError(
+            message=(
+                f"Invitation {handshake_id} is already answered, but the client's account could not describe it "
+                f"({error_code(e) or e}). {left_open}"
+            ),
+            exception=e,
+        ) from e
 
 
 def verify_membership(member, organization_id, attempts=5, interval=1.0, sleep=time.sleep):

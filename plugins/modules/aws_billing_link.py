@@ -19,7 +19,8 @@ description:
     expired or cancelled one is replaced by a new invitation. Two runs inviting the same account at the same time
     leave one invitation, and neither fails.
   - With O(state=absent) an open invitation is cancelled and a member account is removed from the organization
-    (RemoveAccountFromOrganization). The management account is refused. AWS's refusals (no payment method, no
+    (RemoveAccountFromOrganization). If the client accepts the invitation while it is being cancelled, the account
+    is removed in the same run. The management account is refused. AWS's refusals (no payment method, no
     phone verification, the waiting period of an account the organization created, delegated administrator
     registrations) are reported with what to do before running again.
   - B(An invited account gets no OrganizationAccountAccessRole.) AWS creates that role only in accounts the
@@ -61,13 +62,20 @@ options:
         from the client's side that the account joined.
       - Give O(member_credentials.profile), or O(member_credentials.access_key) and O(member_credentials.secret_key),
         and/or O(member_credentials.role_arn).
-      - The endpoint and region are those of the module's own connection.
+      - The connection options (endpoint, region, O(validate_certs), O(aws_ca_bundle), O(aws_config)) are those of
+        the module's own connection; only the credentials differ.
+      - With O(account_id), the module checks before inviting that these credentials are that account's. With only
+        O(email) it cannot, as AWS shows an account's root email only to its own organization; it then only checks
+        that they are not those of an account already in the organization; credentials of another standalone
+        account are found out when they cannot accept, with the invitation already sent (it is left open and
+        reported). Give O(account_id) too to have them checked first.
       - Without them the client accepts in their console (see O(wait)).
     type: dict
     suboptions:
       profile:
         description:
           - A named profile (in the AWS config files of the host that runs the module) with the client's credentials.
+          - The files are those boto3 reads (E(AWS_CONFIG_FILE), E(AWS_SHARED_CREDENTIALS_FILE), else C(~/.aws/)).
         type: str
       access_key:
         description:
@@ -89,12 +97,16 @@ options:
       external_id:
         description:
           - The ExternalId the role's trust policy asks for.
+          - Requires O(member_credentials.role_arn).
         type: str
   wait:
     description:
       - With O(state=present) and no O(member_credentials), wait for the client to accept the invitation in their
         console, for up to O(wait_timeout) seconds. The run fails if the client declines, or does not answer in
         time; the invitation stays open then.
+      - The client's acceptance is not a write of this run. A run that only waits (the invitation was already open)
+        and sees the client accept reports C(changed=false), although RV(link.membership) and the diff go from
+        V(invited) to V(member); a run that also sent the invitation reports C(changed=true).
       - With V(false), a pending invitation is returned as it is.
       - Check mode never waits.
     type: bool
@@ -174,7 +186,7 @@ RETURN = r"""
 link:
   description:
     - The account's link to the organization after the run (in check mode, as the run would leave it; what only AWS
-      can say, such as a new invitation's id, is null).
+      can say, such as a new invitation's id and timestamps, is null).
     - On failure, the link as far as the run got (an invitation it sent and left open, for example).
   returned: always
   type: dict
@@ -223,10 +235,14 @@ link:
           type: str
           sample: arn:aws:organizations::123456789012:handshake/o-exampleorgid/invite/h-examplehandshakeid111
         state:
-          description: V(REQUESTED), V(OPEN), V(ACCEPTED), V(DECLINED), V(CANCELED) or V(EXPIRED).
+          description:
+            - V(REQUESTED), V(OPEN), V(ACCEPTED), V(DECLINED), V(CANCELED) or V(EXPIRED). V(REQUESTED) and V(OPEN)
+              both mean the invitation waits for the client's answer.
+            - In check mode, an invitation the run would send is predicted V(OPEN), the state AWS's API reference
+              shows for a new invitation.
           returned: always
           type: str
-          sample: REQUESTED
+          sample: OPEN
         requested_timestamp:
           description: When the invitation was sent (ISO 8601).
           returned: always
@@ -239,7 +255,6 @@ link:
           sample: "2024-05-17T10:11:12.345000+00:00"
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.msp.aws_accounts.plugins.module_utils import handshakes
@@ -262,18 +277,18 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.validation import
 ROLE_ARN_PREFIX = "arn:"
 
 
-class Run:
-    """What a run knows and has done so far, so that a failure still reports it."""
+class Progress:
+    """What the run has written and knows so far. ensure_present and ensure_absent return their
+    ``(changed, link)``, and record every step here too: a failure half-way must still report what was
+    written (an invitation left open, say), and only :func:`fail` reads it."""
 
-    def __init__(self, module, org_client):
-        self.module = module
-        self.org = org_client
+    def __init__(self):
         self.changed = False
         self.link = None
 
-    def record(self, link, changed=False):
+    def record(self, link, wrote=False):
         self.link = link
-        self.changed = self.changed or changed
+        self.changed = self.changed or wrote
         return link
 
 
@@ -302,14 +317,17 @@ def validate(params):
         raise InvalidInput("member_credentials.role_arn", "must be an IAM role ARN (arn:aws:iam::<id>:role/<name>)")
 
 
-def read_link(run, organization, account_id, email):
-    """The target's membership and its relevant invitation: DescribeAccount (or ListAccounts for an email),
-    then the organization's invitations."""
+def read_account(org, account_id, email):
+    """The target as a member of the organization (DescribeAccount, or ListAccounts for an email), or None."""
     if account_id:
-        account = matching_email(describe_account(run.org, account_id), email)
-    else:
-        account = find_account(list_accounts(run.org), email=email)
-    invitations = handshakes.list_invitations(run.org)
+        return matching_email(describe_account(org, account_id), email)
+    return find_account(list_accounts(org), email=email)
+
+
+def read_link(org, organization, account_id, email):
+    """The target's membership and its relevant invitation: the account, then the organization's invitations."""
+    account = read_account(org, account_id, email)
+    invitations = handshakes.list_invitations(org)
     known_id = account["Id"] if account else account_id
     known_email = account.get("Email") if account else email
     handshake = handshakes.relevant_handshake(invitations, known_id, known_email)
@@ -331,11 +349,15 @@ def member_account_text(link):
     return f"account {link['account_id']}" if link["account_id"] else f"the account with root email {link['email']}"
 
 
-def connect_member(module, credentials, link):
-    """The client's side, checked to be the invited account before anything is written."""
-    region, endpoint_url, _connect_kwargs = get_aws_connection_info(module)
+def connect_member(module, org, credentials, link):
+    """The client's side, checked to be the invited account before anything is written.
+
+    With an account id, the credentials must be that account's. With only an email, AWS shows no account's
+    root email outside its organization, so all that can be checked first is that the credentials are not
+    those of an account already in the organization (which cannot be the one invited).
+    """
     sts_client = module.client("sts", config=standard_retry_config())
-    member = handshakes.member_side(credentials, region, endpoint_url, sts_client)
+    member = handshakes.member_side(credentials, module.client, sts_client)
     member_id = member.account_id()
     if link["account_id"] and member_id != link["account_id"]:
         raise MspAwsError(
@@ -344,77 +366,94 @@ def connect_member(module, credentials, link):
                 "client's credentials for the invited account"
             )
         )
+    if not link["account_id"]:
+        known = describe_account(org, member_id)
+        if known is not None:
+            raise MspAwsError(
+                message=(
+                    f"member_credentials are those of account {member_id}, which is already in the organization "
+                    f"(root email {known.get('Email')}), not of {member_account_text(link)}: give the client's "
+                    "credentials for the invited account"
+                )
+            )
     return member, member_id
 
 
-def ensure_present(run, organization, handshake, link, steps):
-    params = run.module.params
+def joined_link(org, handshake, account_id, email):
+    """The link of an account that has just joined: DescribeAccount (or ListAccounts for an email), read again
+    briefly while AWS's reads catch up, else the membership the acceptance proves."""
+    account_id = account_id or handshakes.invited_account_id(handshake)
+    account = handshakes.read_until_found(lambda: read_account(org, account_id, None if account_id else email))
+    if account is None:
+        return handshakes.accepted_link(handshake, account_id, email)
+    return handshakes.link_of(account, handshake)
+
+
+def ensure_present(module, org, organization, progress, handshake, before, steps):
+    """Invite, accept or wait as ``steps`` say. Returns ``(changed, link)``; ``changed`` counts this run's writes."""
+    params = module.params
     member = member_id = None
     if handshakes.ACCEPT in steps:
-        member, member_id = connect_member(run.module, params["member_credentials"], link)
-    if run.module.check_mode:
-        return run.record(handshakes.predict(link, steps), handshakes.changes(steps))
+        member, member_id = connect_member(module, org, params["member_credentials"], before)
+    if module.check_mode:
+        return handshakes.changes(steps), handshakes.predict(before, steps)
 
+    changed, link = False, before
     if handshakes.INVITE in steps:
-        invite_client = run.module.client("organizations", config=single_attempt_config())
+        invite_client = module.client("organizations", config=single_attempt_config())
         handshake, created = handshakes.send_invitation(
-            invite_client, run.org, params["account_id"], params["email"], params["notes"]
+            invite_client, org, params["account_id"], params["email"], params["notes"]
         )
-        link = run.record(handshakes.link_of(None, handshake, link["account_id"], link["email"]), created)
+        changed = changed or created
+        link = progress.record(handshakes.link_of(None, handshake, before["account_id"], before["email"]), created)
 
     if handshakes.ACCEPT in steps:
-        handshake = handshakes.accept_invitation(member, handshake["Id"], member_account_text(link))
-        run.record(handshakes.link_of(None, handshake, link["account_id"], link["email"]), True)
+        handshake, accepted = handshakes.accept_invitation(member, handshake["Id"], f"account {member_id}")
+        changed = changed or accepted
+        progress.record(handshakes.accepted_link(handshake, member_id, before["email"]), accepted)
         handshakes.verify_membership(member, organization["id"])
-        return run.record(handshakes.link_of(describe_account(run.org, member_id), handshake))
+        return changed, progress.record(joined_link(org, handshake, member_id, before["email"]))
 
     if handshakes.WAIT in steps:
-        handshake = handshakes.wait_for_answer(
-            run.org, handshake["Id"], params["wait_timeout"], params["wait_interval"]
-        )
-        link = run.record(handshakes.link_of(None, handshake, link["account_id"], link["email"]))
+        handshake = handshakes.wait_for_answer(org, handshake["Id"], params["wait_timeout"], params["wait_interval"])
+        link = progress.record(handshakes.link_of(None, handshake, before["account_id"], before["email"]))
         if handshake["State"] != handshakes.ACCEPTED:
-            raise MspAwsError(message=unanswered_message(handshake, params["wait_timeout"]))
-        account_id = link["account_id"] or handshakes.invited_account_id(handshake)
-        return run.record(handshakes.link_of(describe_account(run.org, account_id), handshake))
-    return link
+            raise MspAwsError(message=handshakes.unanswered_message(handshake, params["wait_timeout"]))
+        # The client's acceptance is no write of this run: it changes the link, not ``changed``.
+        return changed, progress.record(joined_link(org, handshake, before["account_id"], before["email"]))
+    return changed, link
 
 
-def unanswered_message(handshake, timeout):
-    if handshake["State"] in handshakes.OPEN_STATES:
-        return (
-            f"The client did not accept invitation {handshake['Id']} within {timeout} s. It stays open until "
-            f"{handshake['ExpirationTimestamp']}: run again (with a longer wait_timeout) once they have accepted"
-        )
-    return (
-        f"Invitation {handshake['Id']} ended {handshake['State']} instead of being accepted: ask the client, then run "
-        "again to send a new invitation"
-    )
-
-
-def ensure_absent(run, account, handshake, link, steps):
+def ensure_absent(module, org, progress, account, handshake, before, steps):
+    """Cancel the open invitation and remove the member as ``steps`` say. Returns ``(changed, link)``."""
     if handshakes.REFUSE_MANAGEMENT in steps:
-        raise MspAwsError(
-            message=(
-                f"Account {link['account_id']} is the organization's management account: it cannot be removed from "
-                "its own organization (delete the organization after all members have left instead)"
-            )
-        )
-    email = run.module.params["email"]
-    if run.module.check_mode:
-        return run.record(handshakes.predict(link, steps, email), handshakes.changes(steps))
+        raise MspAwsError(message=handshakes.management_account_message(before["account_id"]))
+    email = module.params["email"]
+    if module.check_mode:
+        return handshakes.changes(steps), handshakes.predict(before, steps, email)
+
+    changed, link = False, before
     if handshakes.CANCEL in steps:
-        handshake = handshakes.cancel_invitation(run.org, handshake["Id"])
-        link = run.record(handshakes.link_of(account, handshake, link["account_id"], link["email"]), True)
-    if handshakes.REMOVE in steps:
-        removed = remove_account(run.org, account)
-        link = run.record(handshakes.link_of(None, handshake, link["account_id"], email), removed)
-    return link
+        handshake, cancelled = handshakes.cancel_invitation(org, handshake["Id"])
+        changed = changed or cancelled
+        if account is None and handshake["State"] == handshakes.ACCEPTED:
+            # The client accepted while the cancellation was on its way: the account is a member now, and
+            # state=absent takes it out again.
+            account_id = before["account_id"] or handshakes.invited_account_id(handshake)
+            account = handshakes.read_until_found(lambda: read_account(org, account_id, None if account_id else email))
+        link = progress.record(handshakes.link_of(account, handshake, before["account_id"], before["email"]), cancelled)
+    if account is not None:
+        removed = remove_account(org, account)
+        changed = changed or removed
+        link = progress.record(handshakes.link_of(None, handshake, link["account_id"], email), removed)
+    return changed, link
 
 
-def fail(module, run, error):
-    """One failure path: the collection's message, AWS's error if any, and the link as far as the run got."""
-    extra = {"changed": run.changed, "link": run.link}
+def fail(module, progress, error):
+    """The one failure path. Not module.fail_json_aws_error: that reports only the error, and a run that fails
+    half-way must also say what it changed and leave behind (``changed`` and the ``link`` as far as it got,
+    such as an invitation it sent that stays open), so the result keeps RETURN's ``link: returned: always``."""
+    extra = {"changed": progress.changed, "link": progress.link}
     if error.exception is not None:
         module.fail_json_aws(error.exception, msg=error.message, **extra)
     module.fail_json(msg=error.message, **extra)
@@ -438,7 +477,7 @@ def main():
             },
             "mutually_exclusive": [("profile", "access_key")],
             "required_together": [("access_key", "secret_key")],
-            "required_by": {"session_token": "access_key"},
+            "required_by": {"session_token": "access_key", "external_id": "role_arn"},
         },
         "wait": {"type": "bool", "default": False},
         "wait_timeout": {"type": "int", "default": 600},
@@ -450,15 +489,15 @@ def main():
         required_one_of=[("account_id", "email")],
     )
     params = module.params
-    run = Run(module, None)
+    progress = Progress()
     try:
         validate(params)
-        run.org = module.client(
+        org = module.client(
             "organizations", retry_decorator=concurrent_modification_retry, config=standard_retry_config()
         )
-        organization = describe_organization(run.org)
-        account, handshake, is_management = read_link(run, organization, params["account_id"], params["email"])
-        before = run.record(handshakes.link_of(account, handshake, params["account_id"], params["email"]))
+        organization = describe_organization(org)
+        account, handshake, is_management = read_link(org, organization, params["account_id"], params["email"])
+        before = progress.record(handshakes.link_of(account, handshake, params["account_id"], params["email"]))
         steps = handshakes.plan(
             params["state"],
             before["membership"],
@@ -468,16 +507,16 @@ def main():
             wait=params["wait"],
         )
         if params["state"] == "absent":
-            after = ensure_absent(run, account, handshake, before, steps)
+            changed, after = ensure_absent(module, org, progress, account, handshake, before, steps)
         else:
-            after = ensure_present(run, organization, handshake, before, steps)
+            changed, after = ensure_present(module, org, organization, progress, handshake, before, steps)
         module.exit_json(
-            changed=run.changed,
+            changed=changed,
             link=after,
             diff={"before": handshakes.diff_view(before), "after": handshakes.diff_view(after)},
         )
     except MspAwsError as e:
-        fail(module, run, e)
+        fail(module, progress, e)
 
 
 if __name__ == "__main__":

@@ -3,11 +3,12 @@ module waits, racing runs, throttling, lost answers, AWS's refusals, bad input t
 calls of a no-op run."""
 
 import json
+import subprocess
 import time
 from datetime import timedelta
 
 import pytest
-from conftest import writes_since
+from conftest import module_command, module_env, parse_result, writes_since
 
 MODULE = "aws_billing_link"
 MANAGEMENT = "123456789012"
@@ -61,6 +62,27 @@ def invite_and_accept(aws, world, key="globex"):
     return account_id
 
 
+def received_invitations(aws, key="globex", timeout=30):
+    """The invitations the client's console lists, once the module has sent one (or [] after ``timeout``)."""
+    console = aws.client_account(key, "organizations")
+    deadline = time.monotonic() + timeout
+    received = []
+    while not received and time.monotonic() < deadline:
+        received = console.list_handshakes_for_account()["Handshakes"]
+        time.sleep(0.1)
+    return received
+
+
+def wait_until_fired(sandbox, action, timeout=30):
+    """Until the sandbox has picked up the fault rule on ``action`` (the call is being held by its latency)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(rule["action"] == action and rule["fired"] for rule in sandbox.faults()):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the module never called {action}")
+
+
 def without_volatile(link):
     """A link without what only AWS can say before the run (ids, timestamps, a new member's root email), to
     compare check mode's prediction with the run."""
@@ -84,7 +106,7 @@ def test_invite_check_mode_predicts_the_run_and_a_second_run_is_a_no_op(run_modu
     link = done["link"]
     assert (link["account_id"], link["membership"], link["joined_method"]) == (account_id, "invited", None)
     [sent] = invitations(aws)
-    assert link["handshake"]["id"] == sent["Id"] and link["handshake"]["state"] == "REQUESTED"
+    assert link["handshake"]["id"] == sent["Id"] and link["handshake"]["state"] == "OPEN"
     assert link["handshake"]["expiration_timestamp"] > link["handshake"]["requested_timestamp"]
     assert {"Type": "NOTES", "Value": "Welcome"} in sent["Resources"]
     assert without_volatile(predicted["link"]) == without_volatile(link)
@@ -94,7 +116,7 @@ def test_invite_check_mode_predicts_the_run_and_a_second_run_is_a_no_op(run_modu
             "account_id": account_id,
             "membership": "invited",
             "joined_method": None,
-            "invitation": {"id": sent["Id"], "state": "REQUESTED"},
+            "invitation": {"id": sent["Id"], "state": "OPEN"},
         },
     }
 
@@ -166,25 +188,52 @@ def test_invite_by_email_and_accept_through_a_role_the_client_created(run_module
     assert {"Id": umbrella["email"], "Type": "EMAIL"} in sent["Parties"]
 
 
-def test_waits_for_the_client_to_accept_in_the_console(run_module, aws, world):
+def test_waits_for_the_client_to_accept_in_the_console(run_module, aws, world, sandbox):
+    """Four steps: check mode shows a change, a run invites and waits while the client accepts in their
+    console, then check mode and a run show none."""
     globex = client(world)
-    started = run_module.start(MODULE, account_id=globex["account_id"], wait=True, wait_timeout=60, **FAST_WAIT)
-    console = aws.client_account("globex", "organizations")
-    deadline = time.monotonic() + 30
-    received = []
-    while not received and time.monotonic() < deadline:
-        received = console.list_handshakes_for_account()["Handshakes"]
-        time.sleep(0.1)
+    args = {"account_id": globex["account_id"], "wait": True, "wait_timeout": 60, **FAST_WAIT}
+    mark = sandbox.mark()
+    predicted = run_module(MODULE, check_mode=True, **args)
+    assert predicted.changed and not predicted.failed, predicted
+    assert predicted["link"]["membership"] == "invited"  # whether the client will answer is not knowable
+    assert writes_since(sandbox, mark) == [] and invitations(aws) == []
+
+    started = run_module.start(MODULE, **args)
+    received = received_invitations(aws)
     assert received, "the module never sent the invitation"
     time.sleep(0.5)  # the module is polling by now
     assert started.poll() is None, "the module stopped before the client answered"
-    console.accept_handshake(HandshakeId=received[0]["Id"])
-
+    aws.client_account("globex", "organizations").accept_handshake(HandshakeId=received[0]["Id"])
     done = run_module.finish(started, timeout=60)
     assert done.changed and not done.failed, done
     assert (done["link"]["membership"], done["link"]["joined_method"]) == ("member", "INVITED")
     assert done["link"]["handshake"]["id"] == received[0]["Id"]
     assert done["diff"]["before"]["membership"] == "none" and done["diff"]["after"]["membership"] == "member"
+
+    checked = run_module(MODULE, check_mode=True, **args)
+    assert not checked.changed and not checked.failed, checked
+    mark = sandbox.mark()
+    again = run_module(MODULE, **args)
+    assert not again.changed and not again.failed, again
+    assert again["link"]["membership"] == "member"
+    assert calls_by_action(sandbox, mark) == NO_OP_MEMBER
+
+
+def test_a_wait_only_run_that_sees_the_client_accept_reports_no_change(run_module, aws, world, sandbox):
+    """The invitation was open already: the acceptance is the client's write, not the run's."""
+    globex = client(world)
+    pending = run_module(MODULE, account_id=globex["account_id"])
+    assert pending.changed and pending["link"]["membership"] == "invited", pending
+    mark = sandbox.mark()
+    started = run_module.start(MODULE, account_id=globex["account_id"], wait=True, wait_timeout=60, **FAST_WAIT)
+    time.sleep(1.0)
+    assert started.poll() is None, "the module stopped before the client answered"
+    aws.client_account("globex", "organizations").accept_handshake(HandshakeId=pending["link"]["handshake"]["id"])
+    done = run_module.finish(started, timeout=60)
+    assert not done.changed and not done.failed, done
+    assert done["diff"]["before"]["membership"] == "invited" and done["diff"]["after"]["membership"] == "member"
+    assert [c["action"] for c in writes_since(sandbox, mark)] == ["AcceptHandshake"]  # the client's own
 
 
 @pytest.mark.parametrize("answer", ["decline", "none"], ids=["client-declines", "client-never-answers"])
@@ -204,7 +253,7 @@ def test_a_wait_that_ends_without_acceptance_fails_and_reports_the_invitation(ru
         assert done["link"]["membership"] == "none"
     else:
         assert_failed(done, sent["Id"], "did not accept", "within 3 s")
-        assert done["link"]["membership"] == "invited" and sent["State"] == "REQUESTED"
+        assert done["link"]["membership"] == "invited" and sent["State"] == "OPEN"
     assert done.changed and done["link"]["handshake"]["id"] == sent["Id"]
 
 
@@ -284,7 +333,7 @@ def test_wrong_credentials_leave_the_open_invitation_and_report_it(run_module, a
     assert "not-the-secret" not in json.dumps(done)
     assert done["link"] == pending["link"]
     assert done["link"]["membership"] == "invited" and not done.changed
-    assert [h["State"] for h in invitations(aws)] == ["REQUESTED"]
+    assert [h["State"] for h in invitations(aws)] == ["OPEN"]
 
 
 def test_credentials_lacking_permission_leave_the_invitation_open_and_report_it(run_module, aws, world, sandbox):
@@ -303,7 +352,66 @@ def test_credentials_lacking_permission_leave_the_invitation_open_and_report_it(
     assert_failed(done, "organizations:AcceptHandshake", f"Invitation {sent['Id']} is left open")
     assert done.changed  # the invitation was sent
     assert done["link"]["membership"] == "invited" and done["link"]["handshake"]["id"] == sent["Id"]
-    assert sent["State"] == "REQUESTED" and globex["account_id"] not in member_ids(aws)
+    assert sent["State"] == "OPEN" and globex["account_id"] not in member_ids(aws)
+
+
+def test_invite_and_accept_with_a_profile_of_the_clients_credentials(run_module, aws, world, sandbox, tmp_path):
+    """member_credentials.profile, read from the credentials file boto3 is pointed at (the runner gives the
+    modules /dev/null; this test gives them a file of its own). Four steps."""
+    globex = client(world)
+    keys = globex["credentials"]
+    credentials_file = tmp_path / "credentials"
+    credentials_file.write_text(
+        f"[globex-admin]\naws_access_key_id = {keys['aws_access_key_id']}\n"
+        f"aws_secret_access_key = {keys['aws_secret_access_key']}\n"
+    )
+
+    def run(check_mode=False, **args):
+        args_file = run_module._args_file(MODULE, args, check_mode, True, None)  # pylint: disable=protected-access
+        env = dict(module_env(), AWS_SHARED_CREDENTIALS_FILE=str(credentials_file))
+        proc = subprocess.run(
+            module_command(MODULE, args_file), capture_output=True, text=True, env=env, timeout=120, check=False
+        )
+        return parse_result(proc.stdout, proc.returncode, proc.stderr)
+
+    mark = sandbox.mark()
+    unknown = run(account_id=globex["account_id"], member_credentials={"profile": "nobody"})
+    assert_failed(unknown, "member_credentials.profile", "'nobody'")
+    assert writes_since(sandbox, mark) == []
+
+    args = {"account_id": globex["account_id"], "member_credentials": {"profile": "globex-admin"}}
+    predicted = run(check_mode=True, **args)
+    assert predicted.changed and predicted["link"]["membership"] == "member", predicted
+    assert writes_since(sandbox, mark) == []
+    done = run(**args)
+    assert done.changed and not done.failed, done
+    assert (done["link"]["membership"], done["link"]["handshake"]["state"]) == ("member", "ACCEPTED")
+    assert globex["account_id"] in member_ids(aws)
+    checked = run(check_mode=True, **args)
+    assert not checked.changed and not checked.failed, checked
+    again = run(**args)
+    assert not again.changed and not again.failed, again
+
+
+def test_email_only_with_credentials_of_a_member_account_fails_before_inviting(run_module, aws, world, sandbox):
+    """Only the email is given, so the credentials' account cannot be compared with the target's id; one that
+    is already in the organization is certainly not the account to invite."""
+    invite_and_accept(aws, world, "umbrella")
+    mark = sandbox.mark()
+    done = run_module(MODULE, email=client(world)["email"], member_credentials=member_keys(world, "umbrella"))
+    assert_failed(done, f"those of account {client(world, 'umbrella')['account_id']}", "already in the organization")
+    assert writes_since(sandbox, mark) == [] and not done.changed
+    assert invitations(aws, client(world)["account_id"]) == []
+
+
+def test_email_only_with_another_standalone_accounts_credentials_leaves_the_invitation_reported(run_module, aws, world):
+    """The documented limit: a standalone account's credentials cannot be told from the target's before
+    inviting, so the invitation is sent, the acceptance fails clearly, and the run reports what it left."""
+    globex = client(world)
+    done = run_module(MODULE, email=globex["email"], member_credentials=member_keys(world, "initech"))
+    [sent] = aws.management("organizations").list_handshakes_for_organization()["Handshakes"]
+    assert_failed(done, "account 310987654321 cannot see invitation", "left open")
+    assert done.changed and done["link"]["membership"] == "invited" and done["link"]["handshake"]["id"] == sent["Id"]
 
 
 # --- AWS's refusals to invite --------------------------------------------------------------------------
@@ -356,6 +464,33 @@ def test_remove_and_cancel(run_module, aws, world, sandbox):
         again = run_module(MODULE, account_id=account_id, state="absent")
         assert not again.changed and not again.failed, again
     assert writes_since(sandbox, mark) == []
+
+
+def test_absent_removes_an_account_that_accepts_while_its_invitation_is_being_cancelled(
+    run_module, aws, world, sandbox
+):
+    """The client accepts while CancelHandshake is held in flight: AWS refuses the cancellation, the account is
+    a member now, and state=absent must take it out rather than report success with the account still in."""
+    globex = client(world)
+    pending = run_module(MODULE, account_id=globex["account_id"])
+    handshake_id = pending["link"]["handshake"]["id"]
+    sandbox.add_fault(service="organizations", action="CancelHandshake", latency_ms=3000, count=1)
+    mark = sandbox.mark()
+    started = run_module.start(MODULE, account_id=globex["account_id"], state="absent")
+    wait_until_fired(sandbox, "CancelHandshake")
+    aws.client_account("globex", "organizations").accept_handshake(HandshakeId=handshake_id)
+    done = run_module.finish(started, timeout=60)
+
+    assert done.changed and not done.failed, done
+    assert globex["account_id"] not in member_ids(aws)
+    assert (done["link"]["membership"], done["link"]["handshake"]["state"]) == ("none", "ACCEPTED")
+    management_writes = [c for c in writes_since(sandbox, mark) if c["account"] == MANAGEMENT]
+    assert [(c["action"], c["error_code"]) for c in management_writes] == [
+        ("CancelHandshake", "InvalidHandshakeTransitionException"),
+        ("RemoveAccountFromOrganization", None),
+    ]
+    again = run_module(MODULE, account_id=globex["account_id"], state="absent")
+    assert not again.changed and not again.failed, again
 
 
 @pytest.mark.parametrize(
@@ -426,6 +561,17 @@ def test_the_management_account_is_refused(run_module, sandbox):
             "member_credentials: only accepts an invitation",
         ),
         ({"state": "absent"}, "one of the following is required: account_id, email"),
+        (
+            {
+                "account_id": "210987654321",
+                "member_credentials": {
+                    "access_key": "AKIAEXAMPLE",
+                    "secret_key": "not-the-secret",
+                    "external_id": "umbrella-7f3a",
+                },
+            },
+            "required by 'external_id': role_arn",
+        ),
     ],
     ids=[
         "account-id-11-digits",
@@ -438,6 +584,7 @@ def test_the_management_account_is_refused(run_module, sandbox):
         "role-arn-not-an-arn",
         "credentials-with-absent",
         "no-target",
+        "external-id-without-role-arn",
     ],
 )
 def test_bad_input_fails_before_any_call(run_module, sandbox, args, says):

@@ -31,7 +31,7 @@ def test_invite_by_account_has_the_documented_shape(aws, world):
         f"{organization['id']}/invite/{handshake['Id']}"
     )
     assert handshake["Action"] == "INVITE"
-    assert handshake["State"] == "REQUESTED"
+    assert handshake["State"] == "OPEN"
     assert handshake["Parties"] == [
         {"Id": organization["id"], "Type": "ORGANIZATION"},
         {"Id": globex["account_id"], "Type": "ACCOUNT"},
@@ -52,7 +52,7 @@ def test_invite_by_account_has_the_documented_shape(aws, world):
     ]
     assert org.describe_handshake(HandshakeId=handshake["Id"])["Handshake"] == handshake
     client = aws.client_account("globex", "organizations")
-    assert client.describe_handshake(HandshakeId=handshake["Id"])["Handshake"]["State"] == "REQUESTED"
+    assert client.describe_handshake(HandshakeId=handshake["Id"])["Handshake"]["State"] == "OPEN"
     # Another client is no party to it and cannot see it.
     other = aws.client_account("initech", "organizations")
     assert (
@@ -165,7 +165,7 @@ def test_decline_and_cancel_close_a_handshake(aws, world):
     )
 
     # A closed handshake does not block a new invitation to the same account.
-    assert _invite(org, globex["account_id"])["State"] == "REQUESTED"
+    assert _invite(org, globex["account_id"])["State"] == "OPEN"
 
 
 def test_only_the_right_party_acts(aws, world):
@@ -192,7 +192,7 @@ def test_only_the_right_party_acts(aws, world):
     assert (
         _error(globex_client.list_handshakes_for_organization)["Error"]["Code"] == "AWSOrganizationsNotInUseException"
     )
-    assert org.describe_handshake(HandshakeId=handshake["Id"])["Handshake"]["State"] == "REQUESTED"
+    assert org.describe_handshake(HandshakeId=handshake["Id"])["Handshake"]["State"] == "OPEN"
 
     globex_client.accept_handshake(HandshakeId=handshake["Id"])
     # Now a member: the management account's APIs are denied, not "not in use".
@@ -221,7 +221,7 @@ def test_handshake_expires_after_15_days(aws, world, sandbox):
     org = aws.management("organizations")
     handshake = _invite(org, world["clients"]["globex"]["account_id"])
     sandbox.advance_clock(15 * DAY - 60)
-    assert org.describe_handshake(HandshakeId=handshake["Id"])["Handshake"]["State"] == "REQUESTED"
+    assert org.describe_handshake(HandshakeId=handshake["Id"])["Handshake"]["State"] == "OPEN"
     sandbox.advance_clock(120)
     assert org.describe_handshake(HandshakeId=handshake["Id"])["Handshake"]["State"] == "EXPIRED"
     client = aws.client_account("globex", "organizations")
@@ -255,7 +255,7 @@ def test_account_quota_counts_pending_invitations(aws, world, sandbox):
     )
     # A canceled invitation gives its place back, as AWS documents.
     org.cancel_handshake(HandshakeId=first["Id"])
-    assert _invite(org, clients["umbrella"]["account_id"])["State"] == "REQUESTED"
+    assert _invite(org, clients["umbrella"]["account_id"])["State"] == "OPEN"
 
 
 def test_more_than_20_invitations_a_day_are_refused(aws, world, sandbox):
@@ -269,7 +269,7 @@ def test_more_than_20_invitations_a_day_are_refused(aws, world, sandbox):
         "HANDSHAKE_RATE_LIMIT_EXCEEDED",
     )
     sandbox.advance_clock(DAY)
-    assert _invite(org, globex)["State"] == "REQUESTED"
+    assert _invite(org, globex)["State"] == "OPEN"
 
 
 def test_list_handshakes_filter_and_paginate(aws, world):

@@ -67,7 +67,7 @@ class Handshake:
     tags: list
     requested: datetime
     organization_resources: list
-    state: str = "REQUESTED"
+    state: str = "OPEN"  # as in the API reference's InviteAccountToOrganization and DescribeHandshake examples
     closed: datetime | None = None
     account_id: str | None = None  # set when an EMAIL invitation is accepted
 
