@@ -27,6 +27,8 @@ options:
   access_timeout:
     description:
       - Seconds to keep retrying AccessDenied from the access role before failing.
+      - Only AccessDenied is retried; other errors (such as InvalidClientTokenId, when the credentials themselves are
+        bad) fail at once.
     type: int
     default: 300
 """

@@ -3,12 +3,15 @@
 
 """IAM roles: one read of a role, the pure reconciliation desired-vs-actual, and applying its changes.
 
-A role's state is read with one GetRole (which carries tags, boundary and session duration), one
-ListAttachedRolePolicies and one ListRolePolicies; inline policy documents are read only for the names
-the caller manages. :func:`plan_present` and :func:`plan_absent` turn (desired, actual) into the IAM
-calls that would converge them, named and parameterised as the API names them, plus the state that
-follows. The module applies that plan, check mode reports it, and the audit and planner can read it,
-so all of them agree on what a change is.
+The order is the order of a run: read the role (one GetRole, which carries tags, boundary and session
+duration, one ListAttachedRolePolicies and one ListRolePolicies; inline policy documents only for the
+names the caller manages); turn the options into the desired role, every input rule checked
+(:func:`desired_role`), then the rules that need the role as it is (:func:`check_against_actual`) and
+that the policies to attach exist (:func:`require_policies_exist`), all before any write; plan (pure:
+:func:`plan_present` and :func:`plan_absent` turn (desired, actual) into the IAM calls that converge
+them, named and parameterised as the API names them, plus the state that follows, and never raise);
+apply (:func:`ensure_present`, :func:`ensure_absent`). The module applies the plan, check mode reports
+it, and the audit and planner can read it, so all of them agree on what a change is.
 
 Desired values of ``None`` mean "don't touch".
 """
@@ -52,6 +55,19 @@ DEFAULT_PATH = "/"
 DEFAULT_MAX_SESSION_DURATION = 3600
 MAX_SESSION_DURATION_RANGE = (3600, 43200)
 DESCRIPTION_MAX_LENGTH = 1000
+# IAM's character set for a role's description.
+DESCRIPTION_CHARACTERS = re.compile(r"^[\t\n\r\u0020-\u007e\u00a1-\u00ff]*$")
+TAGS_MAX = 50
+TAG_KEY_MAX_LENGTH = 128
+TAG_VALUE_MAX_LENGTH = 256
+# IAM quotas, in characters not counting white space: all of a role's inline policies together, and its
+# trust policy (2048 by default, a quota an account can raise to 4096; the default is left to IAM, whose
+# refusal then comes at the first write of the plan, before anything else is written).
+ROLE_INLINE_POLICIES_MAX_SIZE = 10240
+TRUST_POLICY_MAX_SIZE = 4096
+INLINE_POLICY_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
+# The trust options that only mean something when the trust policy is built.
+BUILT_TRUST_OPTIONS = ("require_mfa", "mfa_max_age", "external_id")
 
 
 # --- reads ----------------------------------------------------------------------------------------------
@@ -164,9 +180,182 @@ def max_session_duration_problem(seconds):
 
 
 def description_problem(description):
-    if description is not None and len(description) > DESCRIPTION_MAX_LENGTH:
+    if description is None:
+        return None
+    if len(description) > DESCRIPTION_MAX_LENGTH:
         return f"must be at most {DESCRIPTION_MAX_LENGTH} characters, not {len(description)}"
+    if not DESCRIPTION_CHARACTERS.match(description):
+        return "may hold only tab, line feed, carriage return and the characters U+0020-U+007E and U+00A1-U+00FF"
     return None
+
+
+def tags_problem(tags):
+    """IAM's tag rules: at most 50 tags, keys 1-128 characters not beginning with aws:, values up to 256."""
+    if tags is None:
+        return None
+    if len(tags) > TAGS_MAX:
+        return f"a role holds at most {TAGS_MAX} tags, not {len(tags)}"
+    for key, value in tags.items():
+        if not 0 < len(str(key)) <= TAG_KEY_MAX_LENGTH:
+            return f"key {key!r} must be 1 to {TAG_KEY_MAX_LENGTH} characters long"
+        if str(key).lower().startswith("aws:"):
+            return f"key {key!r} begins with aws:, which AWS keeps for itself"
+        if value is not None and len(str(value)) > TAG_VALUE_MAX_LENGTH:
+            return f"the value of {key!r} must be at most {TAG_VALUE_MAX_LENGTH} characters long"
+    return None
+
+
+def policy_size(document):
+    """A policy's size as IAM counts it: characters of its JSON text, white space not counted."""
+    return len(re.sub(r"\s", "", _document(document)))
+
+
+def inline_policies_size_problem(documents):
+    size = sum(policy_size(document) for document in (documents or {}).values())
+    if size > ROLE_INLINE_POLICIES_MAX_SIZE:
+        return (
+            f"together are {size} characters (white space not counted); IAM allows a role at most "
+            f"{ROLE_INLINE_POLICIES_MAX_SIZE}: move some into managed policies"
+        )
+    return None
+
+
+def trust_policy_size_problem(document):
+    size = policy_size(document)
+    if size > TRUST_POLICY_MAX_SIZE:
+        return f"is {size} characters (white space not counted); IAM allows at most {TRUST_POLICY_MAX_SIZE}"
+    return None
+
+
+# --- the desired role, from a module's options ----------------------------------------------------------
+
+
+def _require(option, problem):
+    if problem:
+        raise InvalidInput(option, problem)
+
+
+def _desired_trust(options, partition):
+    problems = trust_input_problems(
+        options.get("trusted_account_ids"),
+        options.get("trusted_principals"),
+        options.get("require_mfa"),
+        options.get("mfa_max_age"),
+        options.get("external_id"),
+    )
+    if problems:
+        raise InvalidInput(*problems[0])
+    given = [option for option in BUILT_TRUST_OPTIONS if options.get(option) is not None]
+    if options.get("trust_policy") is not None:
+        _require(given[0] if given else None, "cannot be combined with trust_policy" if given else None)
+        document = parse_policy(options["trust_policy"], "trust_policy")
+        _require("trust_policy", None if statements(document) else "has no Statement")
+        _require("trust_policy", trust_policy_size_problem(document))
+        return document
+    if not (options.get("trusted_account_ids") or options.get("trusted_principals")):
+        # Without principals no trust is built, so the option would be silently ignored on an existing role.
+        _require(given[0] if given else None, "needs trusted_account_ids or trusted_principals" if given else None)
+        return None
+    document = build_trust_policy(
+        partition,
+        options.get("trusted_account_ids"),
+        options.get("trusted_principals"),
+        options.get("require_mfa") is not False,
+        options.get("mfa_max_age"),
+        options.get("external_id"),
+    )
+    option = "trusted_principals" if options.get("trusted_principals") else "trusted_account_ids"
+    _require(option, trust_policy_size_problem(document))
+    return document
+
+
+def _desired_inline_policies(inline):
+    if inline is None:
+        return None
+    documents = {}
+    for policy, document in inline.items():
+        _require("inline_policies", None if INLINE_POLICY_NAME.match(policy) else f"{policy!r} is not a policy name")
+        documents[policy] = parse_policy(document, f"inline_policies.{policy}")
+    _require("inline_policies", inline_policies_size_problem(documents))
+    return documents
+
+
+def desired_role(options, partition):
+    """The role the options ask for, every input rule checked first: InvalidInput names the broken option.
+
+    ``options`` are the module's parameters; unset (None) options stay None, meaning "don't touch".
+    Rules that depend on the role as it is come after the read, in :func:`check_against_actual`.
+    """
+    name, path = options["name"], options.get("path")
+    _require("name", validate_iam_identifiers("role", name=name))
+    _require("path", validate_iam_identifiers("role", path=path))
+    trust = _desired_trust(options, partition)
+    _require("color", color_problem(options.get("color")))
+    _require("display_name", display_name_problem(options.get("display_name")))
+    _require("max_session_duration", max_session_duration_problem(options.get("max_session_duration")))
+    _require("description", description_problem(options.get("description")))
+    _require("tags", tags_problem(options.get("tags")))
+    managed = options.get("managed_policies")
+    boundary = options.get("permissions_boundary")
+    return {
+        "name": name,
+        "path": path,
+        "description": options.get("description"),
+        "trust_policy": trust,
+        "max_session_duration": options.get("max_session_duration"),
+        "permissions_boundary": managed_policy_arn(boundary, partition, "permissions_boundary")
+        if boundary
+        else boundary,
+        "managed_policies": None if managed is None else sorted({managed_policy_arn(p, partition) for p in managed}),
+        "inline_policies": _desired_inline_policies(options.get("inline_policies")),
+        "purge_policies": options.get("purge_policies", True),
+        "tags": options.get("tags"),
+        "purge_tags": options.get("purge_tags", True),
+    }
+
+
+def check_against_actual(desired, actual):
+    """InvalidInput for what the role as it is (None: absent) makes impossible; called after the read and
+    before any write, so the planner never has to refuse."""
+    if actual is None and desired.get("trust_policy") is None:
+        raise InvalidInput(
+            "trusted_account_ids", "a new role needs trusted_account_ids, trusted_principals or trust_policy"
+        )
+    if actual is not None and desired.get("path") and desired["path"] != actual["path"]:
+        raise InvalidInput(
+            "path",
+            f"role {actual['name']} exists with path {actual['path']}; IAM cannot move a role to {desired['path']}. "
+            "Delete the role (state=absent) and create it again with the new path",
+        )
+    trust = desired["trust_policy"] if desired.get("trust_policy") is not None else actual["trust_policy"]
+    if not requires_external_id(trust):
+        # Only a role the console can switch into has a link, and only then does the console's limit bind;
+        # it binds the role's real path, whether or not the path option is given.
+        path = actual["path"] if actual is not None else desired.get("path")
+        _require("name", link_role_name_problem(path, desired["name"]))
+
+
+def policy_arns_to_verify(changes):
+    """(option, ARN) of every managed policy a plan attaches or sets as boundary: they must exist first."""
+    found = []
+    for change in changes:
+        params = change["params"]
+        if change["action"] == "AttachRolePolicy":
+            found.append(("managed_policies", params["PolicyArn"]))
+        elif params.get("PermissionsBoundary") and change["action"] in ("CreateRole", "PutRolePermissionsBoundary"):
+            found.append(("permissions_boundary", params["PermissionsBoundary"]))
+    return found
+
+
+def require_policies_exist(client, changes):
+    """InvalidInput, before any write, for a managed policy the plan would attach but AWS does not know."""
+    for option, arn in policy_arns_to_verify(changes):
+        if missing_managed_policies(client, [arn]):
+            raise InvalidInput(
+                option,
+                f"{arn} does not exist. AWS-managed short names resolve to arn:<partition>:iam::aws:policy/<name>; "
+                "give the path for policies under one (job-function/ViewOnlyAccess) or the full ARN of your own",
+            )
 
 
 # --- reconciliation (pure) ------------------------------------------------------------------------------
@@ -197,10 +386,6 @@ def _new_state(desired):
 
 
 def _plan_create(desired):
-    if desired.get("trust_policy") is None:
-        raise InvalidInput(
-            "trusted_account_ids", "a new role needs trusted_account_ids, trusted_principals or trust_policy"
-        )
     after = _new_state(desired)
     params = {
         "RoleName": after["name"],
@@ -294,12 +479,6 @@ def _plan_tags(desired, actual, after):
 
 
 def _plan_update(desired, actual):
-    if desired.get("path") and desired["path"] != actual["path"]:
-        raise InvalidInput(
-            "path",
-            f"role {actual['name']} exists with path {actual['path']}; IAM cannot move a role to {desired['path']}. "
-            "Delete the role (state=absent) and create it again with the new path",
-        )
     after = copy.deepcopy(actual)
     changes = _plan_settings(desired, actual, after)
     changes += _plan_policies(desired, actual, after)
@@ -308,7 +487,10 @@ def _plan_update(desired, actual):
 
 
 def plan_present(desired, actual):
-    """``(changes, after)``: the IAM calls that make the role ``desired``, and the role that follows."""
+    """``(changes, after)``: the IAM calls that make the role ``desired``, and the role that follows.
+
+    ``desired`` has passed :func:`desired_role` and :func:`check_against_actual`: planning never refuses.
+    """
     if actual is None:
         return _plan_create(desired)
     return _plan_update(desired, actual)
@@ -363,7 +545,12 @@ def apply_changes(client, changes):
 
 
 def ensure_present(client, desired, actual, check_mode):
-    """``(changed, after, changes)``; in check mode nothing is written and ``after`` is the prediction."""
+    """``(changed, new_state, changes)``; in check mode nothing is written and ``new_state`` is the prediction.
+
+    Every rule is checked before the first write: the options against the role as it is, then that the
+    managed policies the plan attaches exist.
+    """
+    check_against_actual(desired, actual)
     changes, after = plan_present(desired, actual)
     require_policies_exist(client, changes)
     if changes and not check_mode:
@@ -374,114 +561,11 @@ def ensure_present(client, desired, actual, check_mode):
 
 
 def ensure_absent(client, actual, check_mode):
-    """``(changed, changes)``: the role and everything attached to it deleted (or predicted to be)."""
+    """``(changed, new_state, changes)``: the role and everything attached to it deleted (or predicted to be);
+    ``new_state`` is always None."""
     if actual is None:
-        return False, []
+        return False, None, []
     changes = plan_absent(actual, instance_profile_names(client, actual["name"]))
     if not check_mode:
         apply_changes(client, changes)
-    return True, changes
-
-
-# --- the desired role, from a module's options ----------------------------------------------------------
-
-INLINE_POLICY_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
-
-
-def _require(option, problem):
-    if problem:
-        raise InvalidInput(option, problem)
-
-
-def _desired_trust(options, partition):
-    problems = trust_input_problems(
-        options.get("trusted_account_ids"),
-        options.get("trusted_principals"),
-        options.get("require_mfa", True),
-        options.get("mfa_max_age"),
-        options.get("external_id"),
-    )
-    if problems:
-        raise InvalidInput(*problems[0])
-    if options.get("trust_policy") is not None:
-        document = parse_policy(options["trust_policy"], "trust_policy")
-        _require("trust_policy", None if statements(document) else "has no Statement")
-        return document
-    if options.get("trusted_account_ids") or options.get("trusted_principals"):
-        return build_trust_policy(
-            partition,
-            options.get("trusted_account_ids"),
-            options.get("trusted_principals"),
-            options.get("require_mfa", True),
-            options.get("mfa_max_age"),
-            options.get("external_id"),
-        )
-    return None
-
-
-def _desired_inline_policies(inline):
-    if inline is None:
-        return None
-    documents = {}
-    for policy, document in inline.items():
-        _require("inline_policies", None if INLINE_POLICY_NAME.match(policy) else f"{policy!r} is not a policy name")
-        documents[policy] = parse_policy(document, f"inline_policies.{policy}")
-    return documents
-
-
-def desired_role(options, partition):
-    """The role the options ask for, every input rule checked first: InvalidInput names the broken option.
-
-    ``options`` are the module's parameters; unset (None) options stay None, meaning "don't touch".
-    """
-    name, path = options["name"], options.get("path")
-    _require("name", validate_iam_identifiers("role", name=name))
-    _require("path", validate_iam_identifiers("role", path=path))
-    trust = _desired_trust(options, partition)
-    if not (options.get("external_id") or (trust is not None and requires_external_id(trust))):
-        # Only a role the console can switch into has a link, and only then does the console's limit bind.
-        _require("name", link_role_name_problem(path, name))
-    _require("color", color_problem(options.get("color")))
-    _require("display_name", display_name_problem(options.get("display_name")))
-    _require("max_session_duration", max_session_duration_problem(options.get("max_session_duration")))
-    _require("description", description_problem(options.get("description")))
-    managed = options.get("managed_policies")
-    boundary = options.get("permissions_boundary")
-    return {
-        "name": name,
-        "path": path,
-        "description": options.get("description"),
-        "trust_policy": trust,
-        "max_session_duration": options.get("max_session_duration"),
-        "permissions_boundary": managed_policy_arn(boundary, partition, "permissions_boundary")
-        if boundary
-        else boundary,
-        "managed_policies": None if managed is None else sorted({managed_policy_arn(p, partition) for p in managed}),
-        "inline_policies": _desired_inline_policies(options.get("inline_policies")),
-        "purge_policies": options.get("purge_policies", True),
-        "tags": options.get("tags"),
-        "purge_tags": options.get("purge_tags", True),
-    }
-
-
-def policy_arns_to_verify(changes):
-    """(option, ARN) of every managed policy a plan attaches or sets as boundary: they must exist first."""
-    found = []
-    for change in changes:
-        params = change["params"]
-        if change["action"] == "AttachRolePolicy":
-            found.append(("managed_policies", params["PolicyArn"]))
-        elif params.get("PermissionsBoundary") and change["action"] in ("CreateRole", "PutRolePermissionsBoundary"):
-            found.append(("permissions_boundary", params["PermissionsBoundary"]))
-    return found
-
-
-def require_policies_exist(client, changes):
-    """InvalidInput, before any write, for a managed policy the plan would attach but AWS does not know."""
-    for option, arn in policy_arns_to_verify(changes):
-        if missing_managed_policies(client, [arn]):
-            raise InvalidInput(
-                option,
-                f"{arn} does not exist. AWS-managed short names resolve to arn:<partition>:iam::aws:policy/<name>; "
-                "give the path for policies under one (job-function/ViewOnlyAccess) or the full ARN of your own",
-            )
+    return True, None, changes

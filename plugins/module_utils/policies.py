@@ -15,7 +15,8 @@ like a one-element list, ``true`` like ``"true"``, numbers like their strings, `
   ``aws:multifactorauthpresent``), and Bool values are compared case-insensitively;
 - a value repeated in a list, and a Statement given as one object rather than a list, mean the same;
 - documents may arrive as JSON text or URL-encoded JSON text, as IAM's API sends them (botocore decodes
-  what it knows to be a policy, but a custom trust policy from a user or an older client may not be).
+  what it knows to be a policy, but a custom trust policy from a user or an older client may not be);
+- a statement's ``Sid`` is only a label: a trust made in the console without one means the same.
 """
 
 import json
@@ -57,8 +58,9 @@ def parse_policy(document, option="policy"):
     if not isinstance(document, str):
         raise InvalidInput(option, f"must be a policy document (a dict or JSON text), not {type(document).__name__}")
     text = document.strip()
-    if text.startswith("%7B") or text.startswith("%7b"):
-        text = unquote(text)
+    if text.startswith("%"):
+        # URL-encoded JSON, however it begins (%7B, or %20/%0A for leading white space).
+        text = unquote(text).strip()
     try:
         parsed = json.loads(text)
     except ValueError as e:
@@ -123,6 +125,8 @@ def _canonical_condition(condition):
 def _canonical_statement(statement):
     canonical = {}
     for key, value in statement.items():
+        if key == "Sid":
+            continue  # a label only: it changes nothing the statement means
         if key in CASE_INSENSITIVE_LISTS:
             canonical[key] = _unique_sorted(v.lower() if isinstance(v, str) else v for v in as_list(value))
         elif key in LIST_KEYS:
@@ -192,16 +196,44 @@ def build_trust_policy(
     return {"Version": POLICY_VERSION, "Statement": [statement]}
 
 
-def trust_input_problems(trusted_account_ids, trusted_principals, require_mfa, mfa_max_age, external_id):
-    """(option, rule) pairs for trust options AWS (or the console) would refuse, in option order."""
+def principal_problems(trusted_account_ids, trusted_principals):
+    """(option, rule) pairs for account ids and principal ARNs that are not well formed."""
     problems = []
     for account_id in trusted_account_ids or []:
         if not isinstance(account_id, str) or not re.match(r"^\d{12}$", account_id):
             problems.append(("trusted_account_ids", f"{account_id!r} is not a 12-digit account id (quote it in YAML)"))
     for arn in trusted_principals or []:
-        if not PRINCIPAL_ARN.match(arn or ""):
+        if not PRINCIPAL_ARN.match(arn if isinstance(arn, str) else ""):
+            problems.append(("trusted_principals", f"{arn!r} is not an IAM user or role ARN (arn:aws:iam::<id>:...)"))
+    return problems
+
+
+def trust_input_problems(trusted_account_ids, trusted_principals, require_mfa, mfa_max_age, external_id):
+    """(option, rule) pairs for trust options AWS (or the console) would refuse, or that could never let
+    anyone in, in option order. ``require_mfa`` None means its default, true."""
+    require_mfa = require_mfa is not False
+    problems = principal_problems(trusted_account_ids, trusted_principals)
+    if trusted_account_ids and trusted_principals:
+        problems.append(
+            (
+                "trusted_principals",
+                "cannot be combined with trusted_account_ids: a trusted account lets in all of its users and roles, "
+                "which would make the named principals pointless",
+            )
+        )
+    for arn in trusted_principals or []:
+        match = PRINCIPAL_ARN.match(arn if isinstance(arn, str) else "")
+        if match and match.group(2) == "root":
             problems.append(
-                ("trusted_principals", f"{arn!r} is not an IAM user, role or account root ARN (arn:aws:iam::<id>:...)")
+                ("trusted_principals", f"{arn!r} is a whole account: give its id in trusted_account_ids instead")
+            )
+        elif match and match.group(2).startswith("role/") and require_mfa:
+            problems.append(
+                (
+                    "trusted_principals",
+                    f"{arn!r} is a role, and a role session carries aws:MultiFactorAuthPresent=false, so with "
+                    "require_mfa it could never get in: name users, or set require_mfa=false (with an external_id)",
+                )
             )
     if mfa_max_age is not None:
         if not require_mfa:
@@ -216,9 +248,23 @@ def trust_input_problems(trusted_account_ids, trusted_principals, require_mfa, m
 # --- reading a trust policy: who gets in, and what guards the door --------------------------------------
 
 
+def _pattern_matches(pattern, name):
+    """IAM's matching of an action pattern: case-insensitive, ``*`` any run of characters, ``?`` one."""
+    if not isinstance(pattern, str):
+        return False
+    expression = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern.lower())
+    return re.fullmatch(expression, name.lower(), re.DOTALL) is not None
+
+
+def _covers_assume_role(statement):
+    """Whether the statement's Action (or NotAction) takes in sts:AssumeRole."""
+    if "NotAction" in statement:
+        return not any(_pattern_matches(p, ASSUME_ROLE) for p in as_list(statement.get("NotAction")))
+    return any(_pattern_matches(p, ASSUME_ROLE) for p in as_list(statement.get("Action")))
+
+
 def _allows_assume_role(statement):
-    actions = [a.lower() for a in as_list(statement.get("Action"))]
-    return any(action in ("sts:assumerole", "sts:*", "*") for action in actions)
+    return statement.get("Effect") == "Allow" and _covers_assume_role(statement)
 
 
 def _aws_principals(statement):
@@ -238,38 +284,56 @@ def principal_account(principal):
     return match.group(1) if match else None
 
 
-def _condition_values(statement, operators, key):
-    found = []
+def _condition_tests(statement):
+    """(operator, key, [values as strings]) of each test of a statement's Condition."""
     for operator, tests in (statement.get("Condition") or {}).items():
-        if operator.split("IfExists")[0].replace("ForAnyValue:", "") in operators:
-            for test_key, values in (tests or {}).items():
-                if test_key.lower() == key.lower():
-                    found += [str(_scalar(v)) for v in as_list(values)]
-    return found
+        for key, values in (tests or {}).items() if isinstance(tests, dict) else ():
+            yield operator, key, [str(_scalar(v)) for v in as_list(values)]
+
+
+def _guard_of(operator, key, values):
+    """Which guard one condition test proves, or None when it is no guard.
+
+    Only the plain operators count: an ``…IfExists`` test passes when the key is absent (long-term keys
+    carry no aws:MultiFactorAuthPresent, and an ExternalId need not be sent), and a wildcard ExternalId
+    lets in whoever sends any.
+    """
+    key = key.lower()
+    if not values:
+        return None
+    if key == MFA_PRESENT.lower() and operator == "Bool" and all(v.lower() == "true" for v in values):
+        return "mfa"
+    if key == MFA_AGE.lower() and operator in ("NumericLessThan", "NumericLessThanEquals"):
+        return "mfa_max_age"
+    if key == EXTERNAL_ID.lower() and operator == "StringEquals":
+        return "external_id"
+    if key == EXTERNAL_ID.lower() and operator == "StringLike" and not any("*" in v or "?" in v for v in values):
+        return "external_id"
+    return None
 
 
 def statement_guards(statement):
-    """What a trust statement demands: MFA, an MFA age limit, an ExternalId (the values), other conditions."""
-    require_mfa = "true" in [v.lower() for v in _condition_values(statement, ("Bool",), MFA_PRESENT)]
-    ages = _condition_values(statement, ("NumericLessThan", "NumericLessThanEquals"), MFA_AGE)
-    external_ids = _condition_values(statement, ("StringEquals", "StringLike"), EXTERNAL_ID)
-    known = {MFA_PRESENT.lower(), MFA_AGE.lower(), EXTERNAL_ID.lower()}
-    other = {
-        operator: tests
-        for operator, tests in (statement.get("Condition") or {}).items()
-        if any(key.lower() not in known for key in tests or {})
-    }
-    guards = [
-        name
-        for name, present in (("mfa", require_mfa), ("mfa_max_age", ages), ("external_id", external_ids))
-        if present
-    ]
+    """What a trust statement demands: MFA, an MFA age limit, an ExternalId (the values), other conditions.
+
+    ``other_conditions`` holds every condition that proves none of the three guards, as the policy writes
+    it (conditions on other keys, and IfExists or wildcard forms of the known ones).
+    """
+    found = {"mfa": [], "mfa_max_age": [], "external_id": []}
+    other = {}
+    for operator, key, values in _condition_tests(statement):
+        guard = _guard_of(operator, key, values)
+        if guard:
+            found[guard] += values
+        else:
+            other.setdefault(operator, {})[key] = statement["Condition"][operator][key]
+    guards = [name for name in ("mfa", "mfa_max_age", "external_id") if found[name]]
     if other:
         guards.append("other_conditions")
+    ages = found["mfa_max_age"]
     return {
-        "require_mfa": require_mfa,
+        "require_mfa": bool(found["mfa"]),
         "mfa_max_age": min(int(float(age)) for age in ages) if ages else None,
-        "external_ids": sorted(set(external_ids)),
+        "external_ids": sorted(set(found["external_id"])),
         "other_conditions": other,
         "guards": guards or ["none"],
     }
@@ -283,18 +347,32 @@ def _lets_in(principal, account, wanted_accounts, wanted_principals):
     return whole_account and account in {principal_account(p) for p in wanted_principals}
 
 
+def _denies(statement, principal, account):
+    """Whether a Deny statement on sts:AssumeRole names this principal (or its whole account, or everyone)."""
+    if statement.get("Effect") != "Deny" or not _covers_assume_role(statement):
+        return False
+    for denied in _aws_principals(statement):
+        whole_account = bool(ROOT_ARN.match(denied) or denied.isdigit())
+        if denied in ("*", principal) or (whole_account and account and principal_account(denied) == account):
+            return True
+    return False
+
+
 def trust_grants(document, own_account_id=None, account_ids=None, principals=None):
     """Each Allow statement of a trust policy that lets in the accounts or principals asked about.
 
     With neither ``account_ids`` nor ``principals``, any principal outside ``own_account_id`` counts.
-    A ``*`` principal lets in everyone. Deny statements are not subtracted: the answer errs on the side
-    of reporting access, which is what an audit or handover must see.
+    A ``*`` principal lets in everyone. Each grant carries the Deny statements on sts:AssumeRole that
+    name its principal, its account or everyone (``denied_by``); ``blocked`` is true when one of them
+    has no Condition, so the grant can never be used. Deny statements with conditions are listed but
+    not evaluated: the answer errs on the side of reporting access, which is what an audit must see.
     """
     wanted_accounts = set(account_ids or [])
     wanted_principals = set(principals or [])
     grants = []
-    for statement in statements(document):
-        if statement.get("Effect") != "Allow" or not _allows_assume_role(statement):
+    every = statements(document)
+    for statement in every:
+        if not _allows_assume_role(statement):
             continue
         for principal in _aws_principals(statement):
             account = principal_account(principal)
@@ -303,14 +381,34 @@ def trust_grants(document, own_account_id=None, account_ids=None, principals=Non
             else:
                 matched = principal == "*" or (account is not None and account != own_account_id)
             if matched:
-                grants.append(dict(statement_guards(statement), principal=principal, account_id=account))
+                denies = [s for s in every if _denies(s, principal, account)]
+                grant = dict(statement_guards(statement), principal=principal, account_id=account)
+                grant["denied_by"] = denies
+                grant["blocked"] = any(not s.get("Condition") for s in denies)
+                grants.append(grant)
     return grants
+
+
+def grant_is_unguarded(grant):
+    """A way in that demands neither MFA nor an ExternalId, and that no unconditional Deny closes."""
+    return not (grant["require_mfa"] or grant["external_ids"] or grant.get("blocked"))
 
 
 def requires_external_id(document):
     """True when every statement that allows AssumeRole demands an ExternalId: the console cannot switch in."""
-    allowing = [s for s in statements(document) if s.get("Effect") == "Allow" and _allows_assume_role(s)]
+    allowing = [s for s in statements(document) if _allows_assume_role(s)]
     return bool(allowing) and all(statement_guards(s)["external_ids"] for s in allowing)
+
+
+def requires_mfa(document):
+    """True when some statement that allows AssumeRole demands MFA (the CLI profile then needs mfa_serial)."""
+    return any(statement_guards(s)["require_mfa"] for s in statements(document) if _allows_assume_role(s))
+
+
+def external_ids(document):
+    """The ExternalIds the statements that allow AssumeRole demand, sorted."""
+    allowing = [s for s in statements(document) if _allows_assume_role(s)]
+    return sorted({value for s in allowing for value in statement_guards(s)["external_ids"]})
 
 
 # --- managed policies -----------------------------------------------------------------------------------

@@ -23,8 +23,9 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
 )
 
 DEFAULT_ACCESS_ROLE_NAME = "OrganizationAccountAccessRole"
-# Errors that mean "not yet" for a fresh account, rather than "never".
-NOT_YET_ERRORS = ("AccessDenied", "AccessDeniedException", "InvalidClientTokenId")
+# Errors that mean "not yet" for a fresh account, rather than "never". InvalidClientTokenId is not one:
+# it means the caller's own keys are bad, which no wait mends.
+NOT_YET_ERRORS = ("AccessDenied", "AccessDeniedException")
 SESSION_NAME_MAX_LENGTH = 64
 
 
@@ -54,11 +55,13 @@ def assume_role(
     max_delay=30.0,
     sleep=time.sleep,
     clock=time.monotonic,
+    timeout_option=None,
 ):
     """Credentials (boto3 keyword names) for ``arn``, retrying AccessDenied until ``timeout`` seconds.
 
     Returns ``(credentials, attempts)``. A timeout raises MspAwsError naming the role, the attempts and the
-    last AWS error, so the caller can tell "the account is still settling" from "the role does not trust us".
+    last AWS error, so the caller can tell "the account is still settling" from "the role does not trust us";
+    ``timeout_option`` names the caller's option for ``timeout`` in that message.
     """
     params = {"RoleArn": arn, "RoleSessionName": session_name(purpose)}
     if external_id:
@@ -83,11 +86,12 @@ def assume_role(
                 raise MspAwsError(message=f"Failed to assume {arn}", exception=e) from e
             remaining = deadline - clock()
             if remaining <= 0:
+                raise_it = f"raise {timeout_option}" if timeout_option else "raise the timeout"
                 raise MspAwsError(
                     message=(
                         f"Could not assume {arn} after {attempts} attempts in {timeout} s: AWS still refuses it. "
                         "A newly created account can take several minutes before its access role works; "
-                        "run again later or raise the timeout. Otherwise check that the role exists and trusts "
+                        f"run again later or {raise_it}. Otherwise check that the role exists and trusts "
                         "these credentials' account"
                     ),
                     exception=e,
@@ -108,7 +112,11 @@ PARTITION_REGION_PREFIXES = (
 
 
 def partition_for_region(region):
-    """The partition a region belongs to ('aws' for the commercial regions and when no region is known)."""
+    """The partition a region belongs to ('aws' for the commercial regions and when no region is known).
+
+    The modules that work in a client account take the partition from the region, so a run against
+    aws-cn or aws-us-gov must set ``region`` (or AWS_REGION): that costs no call on a no-op run.
+    """
     for prefix, partition in PARTITION_REGION_PREFIXES:
         if (region or "").startswith(prefix):
             return partition
@@ -149,6 +157,7 @@ def client_account_clients(make_client, region, access, purpose, services):
         purpose,
         external_id=access["access_external_id"],
         timeout=access["access_timeout"],
+        timeout_option="access_timeout",
     )
     return [make_client(service, **retrying, **(credentials or {})) for service in services]
 

@@ -12,6 +12,12 @@ role that demands one gets no link.
 import re
 from urllib.parse import quote, urlencode
 
+from ansible_collections.msp.aws_accounts.plugins.module_utils.policies import (
+    external_ids,
+    requires_external_id,
+    requires_mfa,
+)
+
 SIGNIN_HOSTS = {
     "aws": "signin.aws.amazon.com",
     "aws-cn": "signin.amazonaws.cn",
@@ -58,7 +64,7 @@ def default_display_name(name, account_id):
 
 
 def switch_role_url(partition, account_id, path, name, display_name=None, color=None):
-    """The switch-role link, or None for a partition without a console sign-in host."""
+    """The switch-role link, or None for a partition without a console sign-in host (aws-iso*)."""
     host = SIGNIN_HOSTS.get(partition)
     if host is None:
         return None
@@ -84,3 +90,21 @@ def cli_profile(role_arn, require_mfa, external_id=None, color=None):
         # aws-extend-switch-roles reads the colour from the same profile.
         profile["color"] = color
     return profile
+
+
+def links(role, display_name=None, color=None):
+    """``(switch_role_url, cli_profile)`` of a role (``arn``, ``path``, ``name``, ``trust_policy``).
+
+    Only the statements that allow sts:AssumeRole count. A role that demands an ExternalId in every one
+    of them gets no link (the console cannot pass one); a role without an ARN yet gets neither.
+    """
+    arn = role.get("arn")
+    if not arn:
+        return None, None
+    trust = role["trust_policy"]
+    demanded = external_ids(trust)
+    profile = cli_profile(arn, requires_mfa(trust), demanded[0] if demanded else None, color)
+    if requires_external_id(trust):
+        return None, profile
+    _arn, partition, _service, _region, account_id = arn.split(":")[:5]
+    return switch_role_url(partition, account_id, role["path"], role["name"], display_name, color), profile

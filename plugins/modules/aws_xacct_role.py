@@ -24,8 +24,9 @@ options:
   name:
     description:
       - The role's name.
-      - Unless the role demands an ExternalId, its path (without the leading C(/)) and name together must be at most
-        64 characters, as the console's Switch Role requires; longer input fails before anything is written.
+      - Unless the role demands an ExternalId, its path (without the leading C(/); for an existing role, the path it
+        has) and name together must be at most 64 characters, as the console's Switch Role requires; longer fails
+        before anything is written.
     type: str
     required: true
     aliases: [role_name]
@@ -36,7 +37,8 @@ options:
     type: str
   description:
     description:
-      - The role's description (up to 1000 characters). An empty string removes it.
+      - The role's description, up to 1000 characters of IAM's set (tab, line feed, carriage return, U+0020-U+007E
+        and U+00A1-U+00FF). An empty string removes it.
     type: str
   state:
     description:
@@ -50,35 +52,44 @@ options:
       - The accounts (normally the MSP's main account) whose principals may assume the role, as 12-digit ids.
       - One of O(trusted_account_ids), O(trusted_principals) or O(trust_policy) is needed to create a role; with
         none of them the trust policy of an existing role is not touched.
+      - Mutually exclusive with O(trusted_principals) and O(trust_policy).
     type: list
     elements: str
   trusted_principals:
     description:
-      - Narrower than O(trusted_account_ids) (and combined with it when both are given), the ARNs of the IAM users or
-        roles that may assume the role.
+      - Narrower than O(trusted_account_ids), the ARNs of the IAM users (or, without O(require_mfa), roles) that may
+        assume the role.
+      - A whole account (a C(:root) ARN) is refused; give its id in O(trusted_account_ids) instead. The two options
+        are mutually exclusive, since a trusted account would let in every principal of it anyway.
+      - A role ARN is refused while O(require_mfa) is true, because a role session carries
+        C(aws:MultiFactorAuthPresent=false) and could never get in.
     type: list
     elements: str
   require_mfa:
     description:
       - Demand MFA (C(Bool aws:MultiFactorAuthPresent "true")). Long-term access keys and role sessions never pass it.
-      - Ignored with O(trust_policy).
+      - Unset means true when the trust policy is built from O(trusted_account_ids) or O(trusted_principals).
+      - Setting it without one of those fails (it would not be applied), and it is mutually exclusive with
+        O(trust_policy).
     type: bool
-    default: true
   mfa_max_age:
     description:
       - Demand an MFA authentication younger than this many seconds (C(NumericLessThan aws:MultiFactorAuthAge)).
-      - Needs O(require_mfa).
+      - Needs O(require_mfa), and O(trusted_account_ids) or O(trusted_principals).
     type: int
   external_id:
     description:
       - Demand this ExternalId (C(StringEquals sts:ExternalId)), for roles that automation assumes on a client's
         behalf.
+      - Needs O(trusted_account_ids) or O(trusted_principals).
       - The console's Switch Role cannot pass an ExternalId, so such a role gets no RV(switch_role_url); give human
         roles MFA and pinned O(trusted_principals) instead.
     type: str
   trust_policy:
     description:
       - A trust policy (a dict or JSON text) used as it is instead of the one built from the options above.
+      - At most 4096 characters without white space, the largest quota IAM grants; the default quota is 2048, and
+        IAM refuses a larger one at the first write of the run, before anything else is written.
     type: json
   managed_policies:
     description:
@@ -90,6 +101,7 @@ options:
   inline_policies:
     description:
       - Inline policies, as a mapping of policy name to policy document (a dict or JSON text).
+      - Together at most 10240 characters without white space, IAM's limit for a role.
     type: dict
   purge_policies:
     description:
@@ -114,6 +126,10 @@ options:
       - The console's colour for the switched role, six hex digits without C(#).
     type: str
 notes:
+  - The partition (and so the ARNs of AWS-managed policies and the sign-in host of the link) comes from the region;
+    set O(region) (or C(AWS_REGION)) to a region of aws-cn or aws-us-gov to work there. Without a region it is aws.
+  - Tags follow IAM's rules (at most 50, keys up to 128 characters and not beginning with C(aws:), values up to
+    256), checked before anything is written.
   - Anyone in a trusted account who can create and enable MFA devices can produce an MFA claim; restrict
     C(iam:CreateVirtualMFADevice) and C(iam:EnableMFADevice) in the MSP's main account.
   - A role session carries C(aws:MultiFactorAuthPresent=false), so an MFA-gated role cannot be reached by role chaining.
@@ -156,9 +172,10 @@ EXAMPLES = r"""
     account_id: "210987654321"
     name: MspOnCall
     path: /msp/
+    # Users, not roles: a role session carries no MFA, so an MFA-gated role refuses role ARNs here.
     trusted_principals:
       - arn:aws:iam::123456789012:user/alice
-      - arn:aws:iam::123456789012:role/OnCallEngineers
+      - arn:aws:iam::123456789012:user/bob
     mfa_max_age: 3600
     managed_policies: [ReadOnlyAccess, job-function/SupportUser]
     inline_policies:
@@ -196,7 +213,9 @@ role:
       type: str
       sample: MspAdministrator
     arn:
-      description: The role's ARN (null in check mode for a new role only when the account cannot be read).
+      description:
+        - The role's ARN. In check mode for a new role it is predicted from O(account_id), or else from the
+          account of the credentials (one GetCallerIdentity; if that fails, the run fails).
       type: str
       sample: arn:aws:iam::210987654321:role/MspAdministrator
     path:
@@ -230,7 +249,8 @@ role:
 switch_role_url:
   description:
     - The console's switch-role link, for the partition's sign-in host.
-    - Null when the role is absent or demands an ExternalId (the console cannot pass one).
+    - Null when the role is absent or demands an ExternalId (the console cannot pass one), and in the aws-iso
+      partitions, which have no public console sign-in host.
   returned: always
   type: str
   sample: https://signin.aws.amazon.com/switchrole?account=210987654321&roleName=MspAdministrator&displayName=Globex%20admin
@@ -263,16 +283,14 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.iam_roles import 
     public_role,
     read_role,
 )
-from ansible_collections.msp.aws_accounts.plugins.module_utils.policies import statement_guards, statements
 from ansible_collections.msp.aws_accounts.plugins.module_utils.sts import (
     ACCESS_ARGUMENT_SPEC,
     caller_account_id,
     client_account_clients,
     partition_for_region,
-    partition_of,
     role_arn,
 )
-from ansible_collections.msp.aws_accounts.plugins.module_utils.switch_role import cli_profile, switch_role_url
+from ansible_collections.msp.aws_accounts.plugins.module_utils.switch_role import links
 
 ARGUMENT_SPEC = dict(
     ACCESS_ARGUMENT_SPEC,
@@ -282,7 +300,7 @@ ARGUMENT_SPEC = dict(
     state={"type": "str", "choices": ["present", "absent"], "default": "present"},
     trusted_account_ids={"type": "list", "elements": "str"},
     trusted_principals={"type": "list", "elements": "str"},
-    require_mfa={"type": "bool", "default": True},
+    require_mfa={"type": "bool"},
     mfa_max_age={"type": "int"},
     external_id={"type": "str", "no_log": False},
     trust_policy={"type": "json"},
@@ -297,27 +315,11 @@ ARGUMENT_SPEC = dict(
     color={"type": "str"},
 )
 MUTUALLY_EXCLUSIVE = [
-    ["trust_policy", "trusted_account_ids"],
-    ["trust_policy", "trusted_principals"],
+    ["trust_policy", "trusted_account_ids", "trusted_principals"],
     ["trust_policy", "external_id"],
     ["trust_policy", "mfa_max_age"],
+    ["trust_policy", "require_mfa"],
 ]
-
-
-def links(role, display_name, color):
-    """(switch_role_url, cli_profile) of a role; no link for a role that only lets in with an ExternalId."""
-    allowing = [s for s in statements(role["trust_policy"]) if s.get("Effect") == "Allow"]
-    guards = [statement_guards(s) for s in allowing]
-    external_ids = sorted({value for guard in guards for value in guard["external_ids"]})
-    require_mfa = any(guard["require_mfa"] for guard in guards)
-    arn = role["arn"]
-    if arn is None:
-        return None, None
-    profile = cli_profile(arn, require_mfa, external_ids[0] if external_ids else None, color)
-    if guards and all(guard["external_ids"] for guard in guards):
-        return None, profile
-    account_id = arn.split(":")[4]
-    return switch_role_url(partition_of(arn), account_id, role["path"], role["name"], display_name, color), profile
 
 
 def predicted_arn(params, partition, sts_client):
@@ -342,8 +344,7 @@ def main():
         inline_names = sorted(desired["inline_policies"] or {}) if desired else []
         actual = read_role(iam, params["name"], inline_names)
         if params["state"] == "absent":
-            changed, changes = ensure_absent(iam, actual, module.check_mode)
-            after = None
+            changed, after, changes = ensure_absent(iam, actual, module.check_mode)
         else:
             if actual is None and module.check_mode:
                 desired["arn"] = predicted_arn(params, partition, sts)

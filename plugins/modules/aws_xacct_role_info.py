@@ -26,11 +26,21 @@ options:
   trusted_principals:
     description:
       - Report roles that let in these user or role ARNs (directly, or through their whole account).
+      - Combined with O(trusted_account_ids), roles that let in either are reported.
     type: list
     elements: str
 notes:
-  - Deny statements of a trust policy are not subtracted, and the caller's own permissions are not evaluated, so the
-    answer errs on the side of reporting access.
+  - Only plain conditions count as guards, as only they hold for every caller. MFA is C(Bool aws:MultiFactorAuthPresent)
+    with every value C("true"); an MFA age is C(NumericLessThan) or C(NumericLessThanEquals) on
+    C(aws:MultiFactorAuthAge); an ExternalId is C(StringEquals), or C(StringLike) without wildcards, on
+    C(sts:ExternalId). The C(...IfExists) forms pass when the key is absent (long-term keys carry no MFA key), so
+    they, and every other condition, are reported under RV(roles[].grants[].other_conditions) only.
+  - C(Action) patterns match C(sts:AssumeRole) as IAM matches them (case-insensitive, C(*) and C(?) wildcards), and an
+    Allow with C(NotAction) lets in unless C(NotAction) matches C(sts:AssumeRole).
+  - Each grant lists the Deny statements on C(sts:AssumeRole) that name its principal, its account or everyone. A
+    grant closed by such a Deny without conditions is marked RV(roles[].grants[].blocked) and does not make the role
+    unguarded; Deny statements with conditions, or with C(NotPrincipal), are listed or ignored but not evaluated, and
+    the caller's own permissions are not evaluated, so the answer errs on the side of reporting access.
 extends_documentation_fragment:
   - msp.aws_accounts.client_account
   - amazon.aws.common.modules
@@ -85,7 +95,8 @@ roles:
       description: The role's trust policy.
       type: dict
     unguarded:
-      description: True when at least one way in demands neither MFA nor an ExternalId.
+      description: True when at least one way in demands neither MFA nor an ExternalId, and no Deny without
+        conditions closes it.
       type: bool
     grants:
       description: Each principal of an Allow statement that lets the asked-for accounts or principals in.
@@ -109,12 +120,19 @@ roles:
           type: list
           elements: str
         other_conditions:
-          description: Conditions on other keys, as the policy writes them.
+          description: Conditions that prove no guard (other keys, and IfExists or wildcard forms), as written.
           type: dict
         guards:
           description: V(mfa), V(mfa_max_age), V(external_id), V(other_conditions), or V(none).
           type: list
           elements: str
+        denied_by:
+          description: The Deny statements on C(sts:AssumeRole) that name this principal, its account or everyone.
+          type: list
+          elements: dict
+        blocked:
+          description: True when one of RV(roles[].grants[].denied_by) has no condition, so this way in is closed.
+          type: bool
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -122,10 +140,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput, MspAwsError
 from ansible_collections.msp.aws_accounts.plugins.module_utils.iam_roles import list_roles
 from ansible_collections.msp.aws_accounts.plugins.module_utils.policies import (
+    grant_is_unguarded,
     parse_policy,
     principal_account,
+    principal_problems,
     trust_grants,
-    trust_input_problems,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.sts import (
     ACCESS_ARGUMENT_SPEC,
@@ -153,7 +172,7 @@ def roles_letting_in(roles, account_ids=None, principals=None):
                     "path": role.get("Path", "/"),
                     "max_session_duration": role.get("MaxSessionDuration"),
                     "trust_policy": trust,
-                    "unguarded": any(not (g["require_mfa"] or g["external_ids"]) for g in grants),
+                    "unguarded": any(grant_is_unguarded(g) for g in grants),
                     "grants": grants,
                 }
             )
@@ -165,7 +184,7 @@ def main():
     params = module.params
     roles = []
     try:
-        problems = trust_input_problems(params["trusted_account_ids"], params["trusted_principals"], True, None, None)
+        problems = principal_problems(params["trusted_account_ids"], params["trusted_principals"])
         if problems:
             raise InvalidInput(*problems[0])
         [iam] = client_account_clients(module.client, module.region, params, "xacct-role-info", ["iam"])

@@ -35,13 +35,14 @@ def client_credentials(world, key="globex"):
 
 
 def role_args(**overrides):
+    """The module's options; an override of None leaves the option out altogether."""
     args = {
         "role_name": ROLE,
         "trusted_account_ids": [MANAGEMENT],
         "managed_policies": ["ReadOnlyAccess"],
         "tags": {"managed-by": "msp"},
     }
-    return dict(args, **overrides)
+    return {key: value for key, value in dict(args, **overrides).items() if value is not None}
 
 
 def role_trust():
@@ -68,26 +69,31 @@ def totp(sandbox, seed, offset=0):
     return pyotp.TOTP(seed).at(sandbox_now(sandbox), counter_offset=offset)
 
 
-@pytest.fixture
-def operator(aws, sandbox):
+def mfa_user(aws, sandbox, name):
     """An IAM user of the management account with access keys and an enabled virtual MFA device."""
     iam = aws.management("iam")
-    iam.create_user(UserName="operator")
-    key = iam.create_access_key(UserName="operator")["AccessKey"]
-    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="operator")["VirtualMFADevice"]
+    user_arn = iam.create_user(UserName=name)["User"]["Arn"]
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]
     seed = device["Base32StringSeed"]
     seed = seed.decode() if isinstance(seed, bytes) else seed
     iam.enable_mfa_device(
-        UserName="operator",
+        UserName=name,
         SerialNumber=device["SerialNumber"],
         AuthenticationCode1=totp(sandbox, seed, -1),
         AuthenticationCode2=totp(sandbox, seed),
     )
     return {
+        "arn": user_arn,
         "serial": device["SerialNumber"],
         "seed": seed,
         "credentials": {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]},
     }
+
+
+@pytest.fixture
+def operator(aws, sandbox):
+    return mfa_user(aws, sandbox, "operator")
 
 
 def assume(aws, credentials, role_arn, **params):
@@ -209,6 +215,18 @@ def test_mfa_user_of_the_main_account_assumes_the_role_and_is_denied_without_mfa
     assert_denied(lambda: assume(aws, operator["credentials"], arn))
 
 
+def test_trusted_principals_let_in_only_the_named_mfa_user(run_module, world, aws, sandbox, operator):
+    other = mfa_user(aws, sandbox, "other-engineer")
+    arn = create_role(run_module, world, trusted_account_ids=None, trusted_principals=[operator["arn"]])["role"]["arn"]
+
+    def with_mfa(user):
+        code = totp(sandbox, user["seed"])
+        return lambda: assume(aws, user["credentials"], arn, SerialNumber=user["serial"], TokenCode=code)
+
+    assert with_mfa(operator)()["Credentials"]
+    assert_denied(with_mfa(other))
+
+
 def test_mfa_max_age_denies_an_old_mfa_session(run_module, world, aws, sandbox, operator):
     arn = create_role(run_module, world, mfa_max_age=900)["role"]["arn"]
     session = aws.assumed(
@@ -257,15 +275,111 @@ def test_access_denied_past_the_timeout_is_a_clear_error_and_writes_nothing(run_
     assert result.failed
     assert f"Could not assume arn:aws:iam::{member}:role/OrganizationAccountAccessRole" in result["msg"]
     assert "newly created account" in result["msg"]
+    assert "raise access_timeout" in result["msg"], "the message names the option to raise"
     assert writes_since(sandbox, mark) == [
         c for c in sandbox.calls(since=mark)["calls"] if c["action"] == "AssumeRole"
     ], "only AssumeRole attempts, nothing written to IAM"
 
 
+def test_bad_caller_keys_are_not_retried_as_not_yet(run_module, aws, sandbox):
+    """InvalidClientTokenId means the caller's own keys are bad: no wait mends that, so it fails at once."""
+    member = aws.create_member("Bachmanity")
+    sandbox.add_fault(service="sts", action="AssumeRole", error_code="InvalidClientTokenId", status=403, count=1)
+    mark = sandbox.mark()
+    result = run_module("aws_xacct_role", account_id=member, **role_args())
+    assert result.failed and "InvalidClientTokenId" in str(result), result
+    assume_calls = [c for c in sandbox.calls(since=mark, service="sts")["calls"] if c["action"] == "AssumeRole"]
+    assert len(assume_calls) == 1
+    assert writes_since(sandbox, mark) == assume_calls
+
+
+def test_a_custom_access_role_with_an_external_id(run_module, world, aws, sandbox):
+    """access_role_name and access_external_id: the client account's own access role, which demands an ExternalId."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": MANAGEMENT},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": "msp-globex-1"}},
+            }
+        ],
+    }
+    client_iam = aws.client_account("globex", "iam")
+    client_iam.create_role(RoleName="MspAccess", AssumeRolePolicyDocument=json.dumps(trust))
+    client_iam.attach_role_policy(RoleName="MspAccess", PolicyArn=ADMIN)
+    globex = world["clients"]["globex"]["account_id"]
+    access = {"account_id": globex, "access_role_name": "MspAccess", "access_external_id": "msp-globex-1"}
+    created = run_module("aws_xacct_role", **access, **role_args())
+    assert created.changed and created["role"]["arn"] == f"arn:aws:iam::{globex}:role/{ROLE}", created
+    mark = sandbox.mark()
+    again = run_module("aws_xacct_role", **access, **role_args())
+    assert not again.changed
+    assert calls_by_action(sandbox, mark) == {**NO_OP_FLOOR, "sts:AssumeRole": 1}
+    mark = sandbox.mark()
+    wrong = run_module(
+        "aws_xacct_role", **dict(access, access_external_id="msp-initech-1"), access_timeout=1, **role_args()
+    )
+    assert wrong.failed and f"arn:aws:iam::{globex}:role/MspAccess" in wrong["msg"]
+    assert all(c["action"] == "AssumeRole" for c in writes_since(sandbox, mark))
+
+
+def test_options_that_need_the_built_trust_fail_on_an_existing_role(run_module, world, sandbox):
+    """Without trusted_account_ids or trusted_principals no trust is built: these would be silently ignored."""
+    create_role(run_module, world)
+    for option, value in (("mfa_max_age", 900), ("external_id", "globex-1"), ("require_mfa", False)):
+        mark = sandbox.mark()
+        result = run_module("aws_xacct_role", credentials=client_credentials(world), role_name=ROLE, **{option: value})
+        assert result.failed and result["msg"].startswith(f"{option}: needs trusted_account_ids"), result["msg"]
+        assert writes_since(sandbox, mark) == []
+
+
+def test_accounts_and_principals_are_mutually_exclusive(run_module, world, sandbox):
+    mark = sandbox.mark()
+    result = run_module(
+        "aws_xacct_role",
+        credentials=client_credentials(world),
+        **role_args(trusted_principals=[f"arn:aws:iam::{MANAGEMENT}:user/operator"]),
+    )
+    assert result.failed and "mutually exclusive" in result["msg"], result["msg"]
+    assert writes_since(sandbox, mark) == []
+
+
 # --- bad input -----------------------------------------------------------------------------------------
 
 BAD_INPUTS = [
-    ("bad-principal-arn", {"trusted_principals": ["arn:aws:iam::12345:user/alice"]}, "trusted_principals"),
+    (
+        "bad-principal-arn",
+        {"trusted_account_ids": None, "trusted_principals": ["arn:aws:iam::12345:user/alice"]},
+        "trusted_principals",
+    ),
+    (
+        "account-root-as-principal",
+        {"trusted_account_ids": None, "trusted_principals": [f"arn:aws:iam::{MANAGEMENT}:root"]},
+        "trusted_principals",
+    ),
+    (
+        "role-principal-with-mfa",
+        {"trusted_account_ids": None, "trusted_principals": [f"arn:aws:iam::{MANAGEMENT}:role/OnCall"]},
+        "trusted_principals",
+    ),
+    ("tag-with-aws-prefix", {"tags": {"aws:owner": "msp"}}, "tags"),
+    ("description-character", {"description": "MSP \u2014 admins"}, "description"),
+    (
+        "inline-policies-too-large",
+        {
+            "inline_policies": {
+                "big": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::" + "b" * 10300}
+                    ],
+                }
+            }
+        },
+        "inline_policies",
+    ),
     ("bad-account-id", {"trusted_account_ids": ["12345678901"]}, "trusted_account_ids"),
     ("unknown-managed-policy", {"managed_policies": ["NoSuchPolicyAccess"]}, "managed_policies"),
     ("bad-managed-policy-arn", {"managed_policies": ["arn:aws:iam::aws:user/x"]}, "managed_policies"),

@@ -6,7 +6,9 @@ import pytest
 
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput
 from ansible_collections.msp.aws_accounts.plugins.module_utils.iam_roles import (
+    check_against_actual,
     desired_role,
+    ensure_absent,
     plan_absent,
     plan_present,
     policy_arns_to_verify,
@@ -191,16 +193,58 @@ def test_create_carries_what_create_role_can_and_attaches_the_rest():
     assert plan_present(wanted, after)[0] == []
 
 
-def test_create_needs_a_trust_policy():
-    with pytest.raises(InvalidInput) as raised:
-        plan_present(desired(), None)
-    assert raised.value.option == "trusted_account_ids"
+AGAINST_ACTUAL = [
+    ("create-needs-a-trust-policy", desired(path=None), None, "trusted_account_ids"),
+    ("moving-to-another-path", desired(path="/other/"), existing(), "path"),
+    # the console's limit binds the role's real path, even when the path option is not given
+    (
+        "64-rule-on-the-actual-path",
+        desired(name="R" * 50),
+        existing(name="R" * 50, path="/engineering/oncall/"),
+        "name",
+    ),
+    ("64-rule-on-a-new-role", desired(name="R" * 50, path="/engineering/oncall/", trust_policy=TRUST), None, "name"),
+]
 
 
-def test_moving_a_role_to_another_path_is_refused():
+@pytest.mark.parametrize(
+    ("wanted", "actual", "option"), [c[1:] for c in AGAINST_ACTUAL], ids=[c[0] for c in AGAINST_ACTUAL]
+)
+def test_check_against_actual_refuses(wanted, actual, option):
     with pytest.raises(InvalidInput) as raised:
-        plan_present(desired(path="/other/"), existing())
-    assert raised.value.option == "path"
+        check_against_actual(wanted, actual)
+    assert raised.value.option == option
+
+
+AGAINST_ACTUAL_FINE = [
+    ("same-path", desired(path="/"), existing()),
+    (
+        "long-path-with-an-external-id-trust",
+        desired(name="R" * 50),
+        existing(
+            name="R" * 50,
+            path="/engineering/oncall/",
+            trust_policy=build_trust_policy("aws", [MSP], require_mfa=False, external_id="x1"),
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("wanted", "actual"), [c[1:] for c in AGAINST_ACTUAL_FINE], ids=[c[0] for c in AGAINST_ACTUAL_FINE]
+)
+def test_check_against_actual_accepts(wanted, actual):
+    check_against_actual(wanted, actual)
+
+
+def test_planning_never_refuses():
+    """Input rules are checked before planning; the planner only plans."""
+    changes, _after = plan_present(desired(path="/other/"), existing())
+    assert changes == []
+
+
+def test_ensure_absent_returns_changed_new_state_and_changes():
+    assert ensure_absent(None, None, check_mode=False) == (False, None, [])
 
 
 def test_absent_removes_everything_the_role_holds_first():
@@ -222,7 +266,8 @@ def test_policies_to_verify_are_only_the_ones_being_attached():
 
 
 def options(**overrides):
-    base = {"name": "Admin", "trusted_account_ids": [MSP], "require_mfa": True}
+    """The module's options (require_mfa left unset, as its default is)."""
+    base = {"name": "Admin", "trusted_account_ids": [MSP]}
     return {**base, **overrides}
 
 
@@ -230,7 +275,6 @@ BAD_OPTIONS = [
     ("name-with-space", options(name="Msp Admin"), "name"),
     ("name-65", options(name="R" * 65), "name"),
     ("path-without-trailing-slash", options(path="/msp"), "path"),
-    ("path-and-name-over-64", options(path="/engineering/oncall/", name="R" * 50), "name"),
     ("colour", options(color="blue"), "color"),
     ("display-name-65", options(display_name="x" * 65), "display_name"),
     ("session-3599", options(max_session_duration=3599), "max_session_duration"),
@@ -243,6 +287,63 @@ BAD_OPTIONS = [
     ("inline-document", options(inline_policies={"restart": "{not json"}), "inline_policies.restart"),
     ("trust-policy-text", options(trusted_account_ids=None, trust_policy="{not json"), "trust_policy"),
     ("trust-policy-empty", options(trusted_account_ids=None, trust_policy="{}"), "trust_policy"),
+    # on an existing role these would otherwise be silently ignored
+    ("mfa-age-without-principals", options(trusted_account_ids=None, mfa_max_age=900), "mfa_max_age"),
+    ("external-id-without-principals", options(trusted_account_ids=None, external_id="globex-1"), "external_id"),
+    ("require-mfa-without-principals", options(trusted_account_ids=None, require_mfa=False), "require_mfa"),
+    ("require-mfa-true-without-principals", options(trusted_account_ids=None, require_mfa=True), "require_mfa"),
+    (
+        "require-mfa-with-trust-policy",
+        options(trusted_account_ids=None, trust_policy=TRUST, require_mfa=True),
+        "require_mfa",
+    ),
+    ("accounts-and-principals", options(trusted_principals=[f"arn:aws:iam::{MSP}:user/a"]), "trusted_principals"),
+    (
+        "root-principal",
+        options(trusted_account_ids=None, trusted_principals=[f"arn:aws:iam::{MSP}:root"]),
+        "trusted_principals",
+    ),
+    (
+        "role-principal-with-mfa",
+        options(trusted_account_ids=None, trusted_principals=[f"arn:aws:iam::{MSP}:role/R"]),
+        "trusted_principals",
+    ),
+    ("description-character", options(description="MSP \u2014 admins"), "description"),
+    ("tags-51", options(tags={f"k{i}": "v" for i in range(51)}), "tags"),
+    ("tag-key-129", options(tags={"k" * 129: "v"}), "tags"),
+    ("tag-value-257", options(tags={"k": "v" * 257}), "tags"),
+    ("tag-key-aws-prefix", options(tags={"AWS:owner": "v"}), "tags"),
+    (
+        "inline-policies-over-10240",
+        options(
+            inline_policies={
+                f"p{i}": {
+                    "Statement": [
+                        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::" + "b" * 2000}
+                    ]
+                }
+                for i in range(5)
+            }
+        ),
+        "inline_policies",
+    ),
+    (
+        "trust-policy-over-4096",
+        options(
+            trusted_account_ids=None,
+            trust_policy={
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": MSP},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringEquals": {"aws:PrincipalTag/team": "x" * 4100}},
+                    }
+                ]
+            },
+        ),
+        "trust_policy",
+    ),
 ]
 
 
@@ -251,6 +352,33 @@ def test_desired_role_refuses(given, option):
     with pytest.raises(InvalidInput) as raised:
         desired_role(given, "aws")
     assert raised.value.option == option
+
+
+GOOD_OPTIONS = [
+    ("existing-role-nothing-about-trust", {"name": "Admin"}),
+    (
+        "role-principal-without-mfa",
+        options(
+            trusted_account_ids=None,
+            require_mfa=False,
+            external_id="x1",
+            trusted_principals=[f"arn:aws:iam::{MSP}:role/R"],
+        ),
+    ),
+    ("fifty-tags-at-the-limits", options(tags={f"k{i}" + "k" * 120: "v" * 256 for i in range(50)})),
+    ("description-latin-1", options(description="Équipe MSP\tadmins")),
+]
+
+
+@pytest.mark.parametrize("given", [c[1] for c in GOOD_OPTIONS], ids=[c[0] for c in GOOD_OPTIONS])
+def test_desired_role_accepts(given):
+    desired_role(given, "aws")
+
+
+def test_require_mfa_defaults_to_true_when_the_trust_is_built():
+    wanted = desired_role(options(), "aws")
+    assert wanted["trust_policy"]["Statement"][0]["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    assert "Condition" not in desired_role(options(require_mfa=False), "aws")["trust_policy"]["Statement"][0]
 
 
 def test_long_path_and_name_is_fine_for_an_external_id_role():

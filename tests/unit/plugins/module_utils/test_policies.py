@@ -8,10 +8,12 @@ import pytest
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput
 from ansible_collections.msp.aws_accounts.plugins.module_utils.policies import (
     build_trust_policy,
+    grant_is_unguarded,
     managed_policy_arn,
     parse_policy,
     policies_differ,
     requires_external_id,
+    statement_guards,
     trust_grants,
     trust_input_problems,
 )
@@ -127,6 +129,21 @@ SAME_MEANING = [
     ("star-principal", trust("*"), trust({"AWS": "*"})),
     ("json-text", trust({"AWS": ROOT}, MFA), json.dumps(trust({"AWS": MSP}, MFA))),
     ("url-encoded-json", trust({"AWS": ROOT}, MFA), quote(json.dumps(trust({"AWS": ROOT}, MFA)))),
+    (
+        "url-encoded-json-with-leading-white-space",
+        trust({"AWS": ROOT}, MFA),
+        quote("\n  " + json.dumps(trust({"AWS": ROOT}, MFA))),
+    ),
+    (
+        "sid-is-only-a-label",
+        {"Version": "2012-10-17", "Statement": [dict(trust({"AWS": ROOT}, MFA)["Statement"][0], Sid="TrustMsp")]},
+        trust({"AWS": ROOT}, MFA),
+    ),
+    (
+        "sid-renamed",
+        {"Version": "2012-10-17", "Statement": [dict(trust({"AWS": ROOT})["Statement"][0], Sid="A")]},
+        {"Version": "2012-10-17", "Statement": [dict(trust({"AWS": ROOT})["Statement"][0], Sid="B")]},
+    ),
     ("missing-version-is-2008", trust({"AWS": ROOT}, version="2008-10-17"), trust({"AWS": ROOT}, version=None)),
 ]
 DIFFERENT_MEANING = [
@@ -188,7 +205,21 @@ def test_parse_policy_names_the_option(document):
 
 
 TRUST_PROBLEMS = [
-    ("good", ([MSP], [f"arn:aws:iam::{MSP}:role/ops/OnCall"], True, 3600, "globex-1"), []),
+    ("good", (None, [f"arn:aws:iam::{MSP}:user/ops/alice"], True, 3600, "globex-1"), []),
+    ("role-without-mfa", (None, [f"arn:aws:iam::{MSP}:role/ops/Bot"], False, None, "globex-1"), []),
+    ("mfa-by-default-allows-an-age", ([MSP], None, None, 3600, None), []),
+    ("role-with-mfa", (None, [f"arn:aws:iam::{MSP}:role/ops/OnCall"], True, None, None), ["trusted_principals"]),
+    (
+        "role-with-default-mfa",
+        (None, [f"arn:aws:iam::{MSP}:role/ops/OnCall"], None, None, None),
+        ["trusted_principals"],
+    ),
+    ("root-as-principal", (None, [f"arn:aws:iam::{MSP}:root"], False, None, None), ["trusted_principals"]),
+    (
+        "accounts-and-principals-together",
+        ([MSP], [f"arn:aws:iam::{MSP}:user/alice"], True, None, None),
+        ["trusted_principals"],
+    ),
     ("short-account-id", (["12345"], None, True, None, None), ["trusted_account_ids"]),
     ("account-id-as-number", ([123456789012], None, True, None, None), ["trusted_account_ids"]),
     ("principal-not-an-arn", (None, ["alice"], True, None, None), ["trusted_principals"]),
@@ -315,3 +346,115 @@ EXTERNAL_ID_CASES = [
 )
 def test_requires_external_id(document, expected):
     assert requires_external_id(document) is expected
+
+
+# --- what counts as a guard: only conditions that hold for every caller --------------------------------
+
+GUARD_CASES = [
+    ("bool-true", {"Bool": {"aws:MultiFactorAuthPresent": "true"}}, ["mfa"]),
+    ("bool-true-upper-case-and-list", {"Bool": {"aws:MultiFactorAuthPresent": ["TRUE"]}}, ["mfa"]),
+    ("bool-json-true", {"Bool": {"aws:MultiFactorAuthPresent": True}}, ["mfa"]),
+    # long-term keys carry no aws:MultiFactorAuthPresent, and IfExists lets an absent key through
+    ("bool-if-exists-is-no-mfa", {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}, ["other_conditions"]),
+    ("bool-true-or-false-is-no-mfa", {"Bool": {"aws:MultiFactorAuthPresent": ["true", "false"]}}, ["other_conditions"]),
+    ("bool-false-is-no-mfa", {"Bool": {"aws:MultiFactorAuthPresent": "false"}}, ["other_conditions"]),
+    ("mfa-age-less-than-equals", {"NumericLessThanEquals": {"aws:MultiFactorAuthAge": "900"}}, ["mfa_max_age"]),
+    (
+        "mfa-age-if-exists-is-no-age",
+        {"NumericLessThanIfExists": {"aws:MultiFactorAuthAge": "900"}},
+        ["other_conditions"],
+    ),
+    ("external-id-string-equals", {"StringEquals": {"sts:ExternalId": "globex-1"}}, ["external_id"]),
+    ("external-id-string-like-literal", {"StringLike": {"sts:ExternalId": "globex-1"}}, ["external_id"]),
+    (
+        "external-id-if-exists-is-none",
+        {"StringEqualsIfExists": {"sts:ExternalId": "globex-1"}},
+        ["other_conditions"],
+    ),
+    ("external-id-star-is-none", {"StringLike": {"sts:ExternalId": "*"}}, ["other_conditions"]),
+    ("external-id-question-mark-is-none", {"StringLike": {"sts:ExternalId": "globex-?"}}, ["other_conditions"]),
+    ("external-id-for-any-value-is-none", {"ForAnyValue:StringEquals": {"sts:ExternalId": "x1"}}, ["other_conditions"]),
+]
+
+
+@pytest.mark.parametrize(("condition", "guards"), [c[1:] for c in GUARD_CASES], ids=[c[0] for c in GUARD_CASES])
+def test_only_conditions_that_hold_for_every_caller_are_guards(condition, guards):
+    [statement] = trust({"AWS": ROOT}, condition)["Statement"]
+    found = statement_guards(statement)
+    assert found["guards"] == guards
+    assert found["require_mfa"] is ("mfa" in guards)
+    assert bool(found["external_ids"]) is ("external_id" in guards)
+    assert (found["mfa_max_age"] is not None) is ("mfa_max_age" in guards)
+
+
+def test_an_if_exists_mfa_role_is_reported_unguarded():
+    [grant] = trust_grants(trust({"AWS": ROOT}, {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}), CLIENT)
+    assert grant_is_unguarded(grant)
+    assert grant["other_conditions"] == {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}
+
+
+# --- which statements let AssumeRole through: IAM's wildcard matching ------------------------------------
+
+ACTION_CASES = [
+    ("exact", {"Action": "sts:AssumeRole"}, True),
+    ("upper-case", {"Action": "STS:ASSUMEROLE"}, True),
+    ("sts-star", {"Action": "sts:*"}, True),
+    ("star", {"Action": "*"}, True),
+    ("prefix-wildcard", {"Action": "sts:Assume*"}, True),
+    ("inner-wildcard", {"Action": ["s3:GetObject", "sts:*Role"]}, True),
+    ("question-mark", {"Action": "sts:AssumeRol?"}, True),
+    ("question-mark-is-one-character", {"Action": "sts:AssumeRo?"}, False),
+    ("other-action", {"Action": "sts:AssumeRoleWith*"}, False),
+    ("brackets-are-literal", {"Action": "sts:Assume[R]ole"}, False),
+    ("not-action-other", {"NotAction": "sts:TagSession"}, True),
+    ("not-action-matching", {"NotAction": ["sts:TagSession", "sts:Assume*"]}, False),
+]
+
+
+@pytest.mark.parametrize(("actions", "grants"), [c[1:] for c in ACTION_CASES], ids=[c[0] for c in ACTION_CASES])
+def test_action_patterns_match_assume_role_as_iam_does(actions, grants):
+    document = {"Statement": [dict({"Effect": "Allow", "Principal": {"AWS": ROOT}}, **actions)]}
+    assert bool(trust_grants(document, CLIENT, account_ids=[MSP])) is grants
+
+
+# --- Deny statements on the way in ----------------------------------------------------------------------
+
+ALLOW_ALICE = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{MSP}:user/alice"}, "Action": "sts:AssumeRole"}
+DENY_CASES = [
+    ("unconditional-deny-of-the-principal", {"AWS": f"arn:aws:iam::{MSP}:user/alice"}, None, "sts:AssumeRole", True),
+    ("unconditional-deny-of-its-account", {"AWS": MSP}, None, "sts:*", True),
+    ("unconditional-deny-of-everyone", "*", None, "sts:AssumeRole", True),
+    (
+        "conditional-deny-is-listed-not-evaluated",
+        "*",
+        {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        "sts:AssumeRole",
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("principal", "condition", "action", "blocked"), [c[1:] for c in DENY_CASES], ids=[c[0] for c in DENY_CASES]
+)
+def test_deny_statements_are_attached_to_the_grants_they_cover(principal, condition, action, blocked):
+    deny = {"Effect": "Deny", "Principal": principal, "Action": action}
+    if condition:
+        deny["Condition"] = condition
+    [grant] = trust_grants({"Statement": [ALLOW_ALICE, deny]}, CLIENT, account_ids=[MSP])
+    assert grant["denied_by"] == [deny]
+    assert grant["blocked"] is blocked
+    assert grant_is_unguarded(grant) is not blocked
+
+
+@pytest.mark.parametrize(
+    "deny",
+    [
+        {"Effect": "Deny", "Principal": {"AWS": f"arn:aws:iam::{MSP}:user/bob"}, "Action": "sts:AssumeRole"},
+        {"Effect": "Deny", "Principal": "*", "Action": "sts:TagSession"},
+    ],
+    ids=["another-user", "another-action"],
+)
+def test_deny_of_someone_or_something_else_is_not_attached(deny):
+    [grant] = trust_grants({"Statement": [ALLOW_ALICE, deny]}, CLIENT, account_ids=[MSP])
+    assert (grant["denied_by"], grant["blocked"], grant_is_unguarded(grant)) == ([], False, True)

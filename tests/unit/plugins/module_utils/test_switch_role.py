@@ -2,11 +2,14 @@
 
 import pytest
 
+from ansible_collections.msp.aws_accounts.plugins.module_utils.policies import build_trust_policy
 from ansible_collections.msp.aws_accounts.plugins.module_utils.switch_role import (
     cli_profile,
     color_problem,
     display_name_problem,
+    link_role_name,
     link_role_name_problem,
+    links,
     switch_role_url,
 )
 
@@ -127,3 +130,70 @@ PROFILE_CASES = [
 @pytest.mark.parametrize(("args", "profile"), [c[1:] for c in PROFILE_CASES], ids=[c[0] for c in PROFILE_CASES])
 def test_cli_profile(args, profile):
     assert cli_profile(*args) == profile
+
+
+MSP = "123456789012"
+TAG_SESSION = {"Effect": "Allow", "Principal": {"AWS": MSP}, "Action": "sts:TagSession"}
+
+
+def role(trust, arn=f"arn:aws:iam::{ACCOUNT}:role/msp/Admin"):
+    return {"arn": arn, "path": "/msp/", "name": "Admin", "trust_policy": trust}
+
+
+def with_statement(document, statement):
+    return {"Version": document["Version"], "Statement": [*document["Statement"], statement]}
+
+
+LINK_CASES = [
+    (
+        "mfa-role",
+        role(build_trust_policy("aws", [MSP])),
+        "https://signin.aws.amazon.com/switchrole?account=210987654321&roleName=msp/Admin&displayName=x",
+        {
+            "role_arn": f"arn:aws:iam::{ACCOUNT}:role/msp/Admin",
+            "source_profile": "<source_profile>",
+            "mfa_serial": "<mfa_serial>",
+        },
+    ),
+    (
+        "external-id-role-has-no-link",
+        role(build_trust_policy("aws", [MSP], require_mfa=False, external_id="globex-1")),
+        None,
+        {
+            "role_arn": f"arn:aws:iam::{ACCOUNT}:role/msp/Admin",
+            "source_profile": "<source_profile>",
+            "external_id": "globex-1",
+        },
+    ),
+    (
+        # A statement that does not allow AssumeRole opens no way in for the console.
+        "external-id-role-with-a-tag-session-statement-has-no-link",
+        role(with_statement(build_trust_policy("aws", [MSP], require_mfa=False, external_id="globex-1"), TAG_SESSION)),
+        None,
+        {
+            "role_arn": f"arn:aws:iam::{ACCOUNT}:role/msp/Admin",
+            "source_profile": "<source_profile>",
+            "external_id": "globex-1",
+        },
+    ),
+    (
+        "iso-partition-has-a-profile-but-no-link",
+        role(build_trust_policy("aws-iso", [MSP]), arn=f"arn:aws-iso:iam::{ACCOUNT}:role/msp/Admin"),
+        None,
+        {
+            "role_arn": f"arn:aws-iso:iam::{ACCOUNT}:role/msp/Admin",
+            "source_profile": "<source_profile>",
+            "mfa_serial": "<mfa_serial>",
+        },
+    ),
+    ("no-arn-yet", role(build_trust_policy("aws", [MSP]), arn=None), None, None),
+]
+
+
+@pytest.mark.parametrize(("given", "url", "profile"), [c[1:] for c in LINK_CASES], ids=[c[0] for c in LINK_CASES])
+def test_links(given, url, profile):
+    assert links(given, display_name="x") == (url, profile)
+
+
+def test_link_role_name_keeps_the_path():
+    assert link_role_name("/msp/oncall/", "OnCall") == "msp/oncall/OnCall"
