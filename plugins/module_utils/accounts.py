@@ -36,6 +36,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
     MspAwsError,
     error_code,
     single_attempt_config,
+    tags_after,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.organizations import (
     CLOSING_STATES,
@@ -216,10 +217,7 @@ def changed_state(actual, changes):
     if "parent" in changes:
         after["parent"] = changes["parent"]
     if "tags" in changes:
-        to_set, to_unset = changes["tags"]
-        tags = {key: value for key, value in (actual.get("tags") or {}).items() if key not in to_unset}
-        tags.update(to_set)
-        after["tags"] = tags
+        after["tags"] = tags_after(actual.get("tags"), *changes["tags"])
     if "alternate_contacts" in changes:
         after["alternate_contacts"] = dict(actual.get("alternate_contacts") or {}, **changes["alternate_contacts"])
     return after

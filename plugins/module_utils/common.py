@@ -56,6 +56,14 @@ def single_attempt_config():
     return Config(retries={"mode": "standard", "total_max_attempts": 1})
 
 
+def tags_after(current, to_set, keys_to_unset):
+    """The tags a resource holds once the outcome of amazon.aws ``compare_aws_tags`` is applied to ``current``:
+    what check mode predicts and what a run reports, for accounts, OUs and roles alike."""
+    after = {key: value for key, value in (current or {}).items() if key not in keys_to_unset}
+    after.update(to_set)
+    return after
+
+
 def error_code(exception):
     """The AWS error code of a botocore ClientError, or None for anything else."""
     response = getattr(exception, "response", None) or {}

@@ -35,7 +35,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     compare_aws_tags,
 )
 
-from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput, MspAwsError
+from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput, MspAwsError, tags_after
 from ansible_collections.msp.aws_accounts.plugins.module_utils.policies import (
     build_trust_policy,
     managed_policy_arn,
@@ -474,7 +474,7 @@ def _plan_tags(desired, actual, after):
         changes.append(_change("UntagRole", RoleName=actual["name"], TagKeys=sorted(to_remove)))
     if to_set:
         changes.append(_change("TagRole", RoleName=actual["name"], Tags=ansible_dict_to_boto3_tag_list(to_set)))
-    after["tags"] = {key: value for key, value in {**actual["tags"], **to_set}.items() if key not in to_remove}
+    after["tags"] = tags_after(actual["tags"], to_set, to_remove)
     return changes
 
 

@@ -14,7 +14,7 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list, compare_aws_tags
 
-from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput, MspAwsError
+from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput, MspAwsError, tags_after
 from ansible_collections.msp.aws_accounts.plugins.module_utils.organizations import (
     child_organizational_units,
     describe_organizational_unit,
@@ -92,9 +92,7 @@ def tag_changes(current, desired, purge_tags):
     if desired is None:
         return {}, [], dict(current)
     to_set, to_unset = compare_aws_tags(current, desired, purge_tags)
-    after = {key: value for key, value in current.items() if key not in to_unset}
-    after.update(to_set)
-    return to_set, to_unset, after
+    return to_set, to_unset, tags_after(current, to_set, to_unset)
 
 
 def missing_parent_message(option, path, missing):

@@ -14,6 +14,7 @@ try:
 except ImportError:
     pass  # The modules report a missing botocore through AnsibleAWSModule.
 
+from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
@@ -126,9 +127,9 @@ def management_account_id(accounts):
     Every account ARN is ``arn:<partition>:organizations::<management id>:account/o-…/<id>``.
     """
     for account in accounts:
-        parts = (account.get("Arn") or "").split(":")
-        if len(parts) > 4 and parts[4]:
-            return parts[4]
+        parsed = parse_aws_arn(account.get("Arn") or "")
+        if parsed and parsed["account_id"]:
+            return parsed["account_id"]
     return None
 
 

@@ -14,6 +14,8 @@ try:
 except ImportError:
     pass  # The modules report a missing botocore through AnsibleAWSModule.
 
+from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
+
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
     SESSION_NAME_PREFIX,
     MspAwsError,
@@ -35,8 +37,8 @@ def role_arn(partition, account_id, role_name, path="/"):
 
 def partition_of(arn):
     """The partition of an ARN (aws, aws-cn, aws-us-gov), or 'aws' when there is none to read."""
-    parts = (arn or "").split(":")
-    return parts[1] if len(parts) > 1 and parts[1] else "aws"
+    parsed = parse_aws_arn(arn or "")
+    return parsed["partition"] if parsed else "aws"
 
 
 def session_name(purpose):

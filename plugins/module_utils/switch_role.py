@@ -12,6 +12,8 @@ role that demands one gets no link.
 import re
 from urllib.parse import quote, urlencode
 
+from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
+
 from ansible_collections.msp.aws_accounts.plugins.module_utils.policies import (
     external_ids,
     requires_external_id,
@@ -106,5 +108,8 @@ def links(role, display_name=None, color=None):
     profile = cli_profile(arn, requires_mfa(trust), demanded[0] if demanded else None, color)
     if requires_external_id(trust):
         return None, profile
-    _arn, partition, _service, _region, account_id = arn.split(":")[:5]
-    return switch_role_url(partition, account_id, role["path"], role["name"], display_name, color), profile
+    parsed = parse_aws_arn(arn)
+    return (
+        switch_role_url(parsed["partition"], parsed["account_id"], role["path"], role["name"], display_name, color),
+        profile,
+    )
