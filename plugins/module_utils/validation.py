@@ -9,6 +9,7 @@ argument checks all use these, so they agree on what AWS accepts.
 """
 
 import re
+import unicodedata
 
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput
 
@@ -51,6 +52,46 @@ def email_problem(email):
     if "." not in domain:
         return "must have a dotted domain after the '@' (like example.com)"
     return None
+
+
+# Plus-addressing: one root email per client, all delivered to the MSP's mailbox (the account_email filter
+# and the onboarding checks derive it the same way).
+PLUS_ADDRESS_SEPARATORS = ("+", "-", ".", "_")
+# What survives of a client key: lower-case letters and digits, words joined by single hyphens.
+NOT_KEY_CHARACTERS = re.compile(r"[^a-z0-9]+")
+
+
+def client_key(key):
+    """``ACME Corp.`` -> ``acme-corp``; accented letters lose their accents (``Zürich`` -> ``zurich``)."""
+    ascii_key = unicodedata.normalize("NFKD", str(key)).encode("ascii", "ignore").decode("ascii")
+    return NOT_KEY_CHARACTERS.sub("-", ascii_key.lower()).strip("-")
+
+
+def plus_address(base, key, separator="+"):
+    """``base`` with ``<separator><client_key(key)>`` added before the ``@``, checked by AWS's rules.
+
+    Raises InvalidInput naming what to change (``base``, ``separator`` or ``key``) and the rule broken.
+    """
+    problem = email_problem(base)
+    _require("base", f"the base address {base!r} {problem}" if problem else None)
+    if separator not in PLUS_ADDRESS_SEPARATORS:
+        _require("separator", f"separator must be one of {' '.join(PLUS_ADDRESS_SEPARATORS)}, not {separator!r}")
+    if key is None or (isinstance(key, str) and not key.strip()):
+        _require("key", f"the client key is required, not {key!r}")
+    normalised = client_key(key)
+    _require("key", None if normalised else f"the client key {key!r} has no letters or digits to use")
+    local, domain = base.split("@")
+    email = f"{local}{separator}{normalised}@{domain}"
+    if len(email) > EMAIL_MAX_LENGTH:
+        room = EMAIL_MAX_LENGTH - len(base) - len(separator)
+        _require(
+            "key",
+            f"{email} would be {len(email)} characters, and AWS allows {EMAIL_MAX_LENGTH}: "
+            f"shorten the client key to at most {max(room, 0)} characters or use a shorter base address",
+        )
+    problem = email_problem(email)
+    _require("key", f"{email} {problem}" if problem else None)
+    return email
 
 
 def account_name_problem(name):

@@ -1,0 +1,198 @@
+# Copyright: Contributors to the msp.aws_accounts project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""A client's cross-account roles, resolved from the MSP's role catalogue, and the clients' accounts.
+
+A catalogue entry (``msp_role_catalogue``) or a client's custom role (``client_custom_roles``) becomes a
+*role spec*: every field present, the defaults of the roles' argument_specs applied, values converted the
+way argument_specs converts them (``"3600"`` -> 3600, ``"yes"`` -> true, ``"A,B"`` -> ``["A", "B"]``), inline
+policies given as JSON text parsed::
+
+    {key, role_name, path, description, managed_policies, inline_policies, require_mfa, mfa_max_age,
+     max_session_duration, color, display_name, engineer_groups, custom}
+
+:func:`client_accounts` matches every client (its host variables, completed by the ``client`` role) with
+its account in the organization: the ``onboard_clients`` list the engineers' access and the switch-role
+links are built from. Everything here is pure; the checks that explain bad input are inventory_checks'.
+"""
+
+import copy
+
+from ansible.module_utils.common.validation import (
+    check_type_bool,
+    check_type_dict,
+    check_type_int,
+    check_type_list,
+    check_type_str,
+)
+
+from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput
+from ansible_collections.msp.aws_accounts.plugins.module_utils.policies import parse_policy
+from ansible_collections.msp.aws_accounts.plugins.module_utils.switch_role import DISPLAY_NAME_MAX_LENGTH
+
+# The defaults of a catalogue entry's and a custom role's fields: the same as roles/msp/meta/argument_specs.yml
+# and roles/client/meta/argument_specs.yml (a unit test holds them together).
+ROLE_ENTRY_DEFAULTS = {
+    "description": None,
+    "managed_policies": [],
+    "inline_policies": {},
+    "require_mfa": True,
+    "mfa_max_age": None,
+    "max_session_duration": 3600,
+    "color": None,
+    "engineer_groups": [],
+}
+REQUIRED_FIELDS = ("key", "role_name")
+
+
+def _to_str(value):
+    return check_type_str(value, allow_conversion=True)
+
+
+# How argument_specs converts each field's value (type str, list, dict, bool, int).
+FIELD_CONVERSIONS = {
+    "key": _to_str,
+    "role_name": _to_str,
+    "description": _to_str,
+    "managed_policies": check_type_list,
+    "inline_policies": check_type_dict,
+    "require_mfa": check_type_bool,
+    "mfa_max_age": check_type_int,
+    "max_session_duration": check_type_int,
+    "color": _to_str,
+    "engineer_groups": check_type_list,
+}
+FIELD_TYPE_NAMES = {
+    "managed_policies": "a list of policy names or ARNs",
+    "inline_policies": "a mapping of policy name to policy document",
+    "require_mfa": "true or false",
+    "mfa_max_age": "a whole number of seconds",
+    "max_session_duration": "a whole number of seconds",
+}
+ACTIVE = "ACTIVE"
+CREATE = "create"
+INVITE = "invite"
+
+
+def entry_fields(entry):
+    """``(fields, problems)``: the entry's fields with the defaults applied and argument_specs' conversions,
+    and ``(field, rule)`` for each field that is missing or cannot be converted (that field stays as given)."""
+    if not isinstance(entry, dict):
+        return {}, [(None, "must be a mapping with at least key and role_name")]
+    fields, problems = {}, []
+    for field in REQUIRED_FIELDS:
+        if entry.get(field) in (None, ""):
+            problems.append((field, "is required"))
+    for field, convert in FIELD_CONVERSIONS.items():
+        value = entry.get(field)
+        if value is None:
+            fields[field] = copy.deepcopy(ROLE_ENTRY_DEFAULTS.get(field))
+            continue
+        try:
+            fields[field] = convert(value)
+        except TypeError:
+            fields[field] = value
+            problems.append((field, f"must be {FIELD_TYPE_NAMES.get(field, 'a string')}, not {value!r}"))
+    if isinstance(fields["engineer_groups"], list):
+        fields["engineer_groups"] = [_to_str(group) for group in fields["engineer_groups"]]
+    return fields, problems
+
+
+def catalogue_keys(catalogue):
+    """The keys of the catalogue's entries, in its order (entries without a key left out)."""
+    return [str(entry["key"]) for entry in catalogue or [] if isinstance(entry, dict) and entry.get("key") is not None]
+
+
+def selected_roles(client_roles, default_roles):
+    """The catalogue keys a client gets: ``client_roles``, or ``msp_default_roles`` when it is not set (None)."""
+    chosen = default_roles if client_roles is None else client_roles
+    return [str(key) for key in check_type_list(chosen or [])]
+
+
+def display_name(client_name, key):
+    """The switch-role label: ``ACME Corp admin``, cut to what the console shows."""
+    return f"{client_name} {key}"[:DISPLAY_NAME_MAX_LENGTH]
+
+
+def role_spec(entry, client_name, path, custom=False, where="msp_role_catalogue"):
+    """One entry as a role spec; InvalidInput naming ``where`` and the field for what cannot be used."""
+    fields, problems = entry_fields(entry)
+    if problems:
+        field, rule = problems[0]
+        raise InvalidInput(f"{where}.{field}" if field else where, rule)
+    spec = dict(fields, path=path, custom=custom, display_name=display_name(client_name, fields["key"]))
+    spec["inline_policies"] = {
+        str(name): parse_policy(document, f"{where}.inline_policies.{name}")
+        for name, document in fields["inline_policies"].items()
+    }
+    return spec
+
+
+def client_role_specs(catalogue, client_name, client_roles=None, custom_roles=None, path="/msp/", default_roles=None):
+    """The role specs of one client: the catalogue entries it gets (``client_roles``, or ``default_roles``
+    when that is None), in that order, then its custom roles. InvalidInput for an unknown catalogue key or a
+    key given twice."""
+    by_key = {}
+    for entry in catalogue or []:
+        if isinstance(entry, dict) and entry.get("key") is not None:
+            by_key.setdefault(str(entry["key"]), entry)
+    specs = []
+    for key in selected_roles(client_roles, default_roles):
+        if key not in by_key:
+            known = ", ".join(sorted(by_key)) or "none"
+            raise InvalidInput("client_roles", f"{key!r} is not in msp_role_catalogue (known: {known})")
+        specs.append(role_spec(by_key[key], client_name, path, where=f"msp_role_catalogue ({key})"))
+    for index, entry in enumerate(check_type_list(custom_roles or [])):
+        specs.append(role_spec(entry, client_name, path, custom=True, where=f"client_custom_roles[{index}]"))
+    seen = set()
+    for spec in specs:
+        if spec["key"] in seen:
+            raise InvalidInput("client_custom_roles", f"the key {spec['key']!r} is given twice")
+        seen.add(spec["key"])
+    return specs
+
+
+def _client_value(client, name, default=None):
+    value = client.get(name)
+    return default if value is None else value
+
+
+def client_accounts(clients, accounts):
+    """``onboard_clients``: every client whose account is an ACTIVE member of the organization, sorted by key.
+
+    ``clients`` are the clients' host variables after the ``client`` role set its facts; ``accounts`` are
+    aws_member_account_info's. A created account is found by its root email (case-insensitive), an invited
+    one by its account id. Clients whose account is missing or not ACTIVE are left out.
+    """
+    by_email = {str(account["email"]).lower(): account for account in accounts or [] if account.get("email")}
+    by_id = {str(account["id"]): account for account in accounts or [] if account.get("id")}
+    found = []
+    for client in clients or []:
+        host = client.get("inventory_hostname")
+        missing = [fact for fact in ("client_resolved_key", "client_role_specs") if client.get(fact) is None]
+        if missing:
+            raise InvalidInput(
+                host,
+                f"has no {' or '.join(missing)}: run the msp.aws_accounts.client role on every client first "
+                "(play 2 of playbooks/onboard.yml; select clients with -e client, not with a --limit that leaves "
+                "some out)",
+            )
+        join = _client_value(client, "client_join", CREATE)
+        if join == INVITE:
+            account = by_id.get(str(_client_value(client, "client_account_id", "")))
+        else:
+            account = by_email.get(str(_client_value(client, "client_root_email", "")).lower())
+        if not account or account.get("state") != ACTIVE:
+            continue
+        found.append(
+            {
+                "host": host,
+                "key": client["client_resolved_key"],
+                "name": client.get("client_name"),
+                "account_id": account["id"],
+                "join": join,
+                "email": account.get("email") or client.get("client_root_email"),
+                "roles": list(client["client_role_specs"]),
+            }
+        )
+    return sorted(found, key=lambda entry: entry["key"])

@@ -1,0 +1,220 @@
+"""catalogue: a client's role specs from the MSP's catalogue, and the clients matched with their accounts."""
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ansible_collections.msp.aws_accounts.plugins.module_utils.catalogue import (
+    ROLE_ENTRY_DEFAULTS,
+    client_accounts,
+    client_role_specs,
+    display_name,
+    entry_fields,
+    role_spec,
+)
+from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput
+
+REPO = Path(__file__).resolve().parents[4]
+SANDBOX_MSP = yaml.safe_load((REPO / "inventories/sandbox/group_vars/all/msp.yml").read_text())
+CATALOGUE = SANDBOX_MSP["msp_role_catalogue"]
+
+
+def _argument_spec_defaults(role, *path):
+    spec = yaml.safe_load((REPO / f"roles/{role}/meta/argument_specs.yml").read_text())["argument_specs"]["main"]
+    options = spec["options"]
+    for name in path:
+        options = options[name]["options"]
+    return {name: option.get("default") for name, option in options.items() if name not in ("key", "role_name")}
+
+
+@pytest.mark.parametrize(
+    ("role", "variable"), [("msp", "msp_role_catalogue"), ("client", "client_custom_roles")], ids=["msp", "client"]
+)
+def test_entry_defaults_are_the_argument_specs(role, variable):
+    assert _argument_spec_defaults(role, variable) == ROLE_ENTRY_DEFAULTS
+
+
+MINIMAL = {"key": "ops", "role_name": "MspOps"}
+SPECS = {
+    "defaults-applied": (
+        MINIMAL,
+        {
+            "key": "ops",
+            "role_name": "MspOps",
+            "path": "/msp/",
+            "description": None,
+            "managed_policies": [],
+            "inline_policies": {},
+            "require_mfa": True,
+            "mfa_max_age": None,
+            "max_session_duration": 3600,
+            "color": None,
+            "display_name": "ACME Corp ops",
+            "engineer_groups": [],
+            "custom": False,
+        },
+    ),
+    "null-means-default": (dict(MINIMAL, require_mfa=None, managed_policies=None), {"require_mfa": True}),
+    "argument-spec-conversions": (
+        dict(MINIMAL, max_session_duration="7200", require_mfa="no", managed_policies="ReadOnlyAccess,ViewOnlyAccess"),
+        {"max_session_duration": 7200, "require_mfa": False, "managed_policies": ["ReadOnlyAccess", "ViewOnlyAccess"]},
+    ),
+    "yaml-number-colour": (dict(MINIMAL, color=123456), {"color": "123456"}),
+    "json-text-policy-parsed": (
+        dict(MINIMAL, inline_policies={"Read": '{"Version": "2012-10-17", "Statement": []}'}),
+        {"inline_policies": {"Read": {"Version": "2012-10-17", "Statement": []}}},
+    ),
+    "mapping-policy-kept": (
+        dict(MINIMAL, inline_policies={"Read": {"Statement": [{"Effect": "Allow"}]}}),
+        {"inline_policies": {"Read": {"Statement": [{"Effect": "Allow"}]}}},
+    ),
+}
+
+
+@pytest.mark.parametrize(("entry", "expected"), SPECS.values(), ids=SPECS.keys())
+def test_role_spec(entry, expected):
+    spec = role_spec(entry, "ACME Corp", "/msp/")
+    assert {field: spec[field] for field in expected} == expected
+
+
+def test_role_spec_does_not_share_defaults():
+    first = role_spec(MINIMAL, "A", "/msp/")
+    first["managed_policies"].append("X")
+    assert role_spec(MINIMAL, "A", "/msp/")["managed_policies"] == []
+
+
+def test_display_name_is_cut_to_what_the_console_shows():
+    assert display_name("N" * 70, "admin") == "N" * 64
+    assert display_name("ACME Corp", "oncall") == "ACME Corp oncall"
+
+
+SPEC_ERRORS = {
+    "no-role-name": ({"key": "ops"}, "msp_role_catalogue.role_name: is required"),
+    "not-a-mapping": ("admin", "msp_role_catalogue: must be a mapping"),
+    "policy-not-json": (dict(MINIMAL, inline_policies={"Read": "{nope"}), "inline_policies.Read: is not valid JSON"),
+    "duration-not-a-number": (dict(MINIMAL, max_session_duration="long"), "must be a whole number of seconds"),
+}
+
+
+@pytest.mark.parametrize(("entry", "message"), SPEC_ERRORS.values(), ids=SPEC_ERRORS.keys())
+def test_role_spec_errors(entry, message):
+    with pytest.raises(InvalidInput) as raised:
+        role_spec(entry, "ACME Corp", "/msp/")
+    assert message in str(raised.value)
+
+
+def test_entry_fields_reports_every_problem():
+    _fields, problems = entry_fields({"key": "ops", "require_mfa": "maybe", "mfa_max_age": "old"})
+    assert [field for field, _rule in problems] == ["role_name", "require_mfa", "mfa_max_age"]
+
+
+CUSTOM = {"key": "analyst", "role_name": "HooliAnalyst", "managed_policies": ["ReadOnlyAccess"]}
+SELECTIONS = {
+    "unset-gets-the-defaults": (None, [], ["admin", "engineer", "oncall"]),
+    "empty-gets-none": ([], [], []),
+    "client-order-kept": (["oncall", "admin"], [], ["oncall", "admin"]),
+    "custom-after-catalogue": (["oncall"], [CUSTOM], ["oncall", "analyst"]),
+    "comma-string": ("oncall,engineer", [], ["oncall", "engineer"]),
+}
+
+
+@pytest.mark.parametrize(("roles", "custom", "keys"), SELECTIONS.values(), ids=SELECTIONS.keys())
+def test_client_role_specs_selection(roles, custom, keys):
+    specs = client_role_specs(CATALOGUE, "Hooli", roles, custom, "/msp/", ["admin", "engineer", "oncall"])
+    assert [spec["key"] for spec in specs] == keys
+    assert [spec["custom"] for spec in specs] == [spec["key"] == "analyst" for spec in specs]
+    assert all(spec["path"] == "/msp/" and spec["display_name"] == f"Hooli {spec['key']}" for spec in specs)
+
+
+def test_client_role_specs_catalogue_values():
+    engineer = client_role_specs(CATALOGUE, "ACME Corp", ["engineer"])[0]
+    assert engineer["role_name"] == "MspEngineer"
+    assert engineer["max_session_duration"] == 14400
+    assert engineer["engineer_groups"] == ["msp-admins", "msp-engineers"]
+    assert engineer["inline_policies"]["EngineerServiceRoles"]["Statement"][0]["Sid"] == "PassRolesToServices"
+
+
+SELECTION_ERRORS = {
+    "unknown-key": (["admn"], [], "client_roles: 'admn' is not in msp_role_catalogue (known: admin, engineer, oncall)"),
+    "custom-clashes": (["admin"], [dict(CUSTOM, key="admin")], "the key 'admin' is given twice"),
+    "custom-bad-policy": ([], [dict(CUSTOM, inline_policies={"P": "[]"})], "client_custom_roles[0].inline_policies.P"),
+}
+
+
+@pytest.mark.parametrize(("roles", "custom", "message"), SELECTION_ERRORS.values(), ids=SELECTION_ERRORS.keys())
+def test_client_role_specs_errors(roles, custom, message):
+    with pytest.raises(InvalidInput) as raised:
+        client_role_specs(CATALOGUE, "ACME Corp", roles, custom)
+    assert message in str(raised.value)
+
+
+def _client(host, join="create", email=None, account_id=None):
+    client = {
+        "inventory_hostname": host,
+        "client_resolved_key": host,
+        "client_name": host.title(),
+        "client_join": join,
+        "client_root_email": email or f"awsaccounts+{host}@msp.example",
+        "client_role_specs": [{"key": "admin"}],
+    }
+    if account_id:
+        client["client_account_id"] = account_id
+    return client
+
+
+def _account(account_id, email, state="ACTIVE"):
+    return {
+        "id": account_id,
+        "arn": f"arn:aws:organizations::1:account/o-1/{account_id}",
+        "email": email,
+        "state": state,
+    }
+
+
+CLIENTS = [
+    _client("zeta"),
+    _client("acme"),
+    _client("globex", "invite", "aws-root@globex.example", "210987654321"),
+    _client("hooli"),
+    _client("initech", "invite", None, "333333333333"),
+]
+ACCOUNTS = [
+    _account("111111111111", "AWSACCOUNTS+ACME@msp.example"),
+    # The invited account's root email is not what the inventory says: the id decides.
+    _account("210987654321", "root@globex.example"),
+    _account("222222222222", "awsaccounts+hooli@msp.example", state="SUSPENDED"),
+    _account("444444444444", "awsaccounts+zeta@msp.example"),
+    # Another client's address does not make an invited client a member.
+    _account("555555555555", "awsaccounts+initech@msp.example"),
+]
+
+
+def test_client_accounts_matches_created_by_email_and_invited_by_id():
+    found = client_accounts(copy.deepcopy(CLIENTS), ACCOUNTS)
+    assert [(c["host"], c["account_id"], c["join"]) for c in found] == [
+        ("acme", "111111111111", "create"),
+        ("globex", "210987654321", "invite"),
+        ("zeta", "444444444444", "create"),
+    ]
+    acme = found[0]
+    assert acme == {
+        "host": "acme",
+        "key": "acme",
+        "name": "Acme",
+        "account_id": "111111111111",
+        "join": "create",
+        "email": "AWSACCOUNTS+ACME@msp.example",
+        "roles": [{"key": "admin"}],
+    }
+
+
+def test_client_accounts_without_accounts():
+    assert client_accounts(CLIENTS, []) == []
+
+
+def test_client_accounts_needs_the_client_role_facts():
+    bare = {"inventory_hostname": "acme", "client_name": "ACME"}
+    with pytest.raises(InvalidInput, match=r"acme: has no client_resolved_key or client_role_specs: run"):
+        client_accounts([bare], ACCOUNTS)
