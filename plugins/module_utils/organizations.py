@@ -27,6 +27,8 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.common import Msp
 # older botocore) only send Status, whose values map onto State like this.
 STATUS_TO_STATE = {"ACTIVE": "ACTIVE", "SUSPENDED": "SUSPENDED", "PENDING_CLOSURE": "PENDING_CLOSURE"}
 CLOSING_STATES = ("PENDING_CLOSURE", "SUSPENDED", "CLOSED")
+# ListAccounts' MaxResults may be 1 to 20 (the API reference); asking for 20 makes the fewest calls.
+LIST_ACCOUNTS_PAGE_SIZE = 20
 
 
 def describe_organization(client):
@@ -50,10 +52,11 @@ def describe_organization(client):
 
 
 def list_accounts(client):
-    """Every account of the organization, as AWS returns them (all pages)."""
+    """Every account of the organization, as AWS returns them (all pages of AWS's largest page size)."""
     try:
         paginator = client.get_paginator("list_accounts")
-        return paginator.paginate().build_full_result()["Accounts"]
+        pages = paginator.paginate(PaginationConfig={"PageSize": LIST_ACCOUNTS_PAGE_SIZE})
+        return pages.build_full_result()["Accounts"]
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         raise MspAwsError(message="Failed to list the organization's accounts", exception=e) from e
 
@@ -88,6 +91,35 @@ def find_account(accounts, account_id=None, email=None):
             if account.get("Email", "").lower() == wanted:
                 return account
     return None
+
+
+def select_accounts(accounts, emails=None, account_ids=None):
+    """The accounts asked for, and what was asked for but not found: ``(selected, missing)``.
+
+    An account is selected when its id is in ``account_ids`` or its root email in ``emails`` (compared
+    case-insensitively, as AWS does). When neither is given (both None) every account is selected. The
+    selection is sorted by account id; ``missing`` is ``{"emails": [...], "account_ids": [...]}`` in the order
+    asked, each value as given, without repeats.
+    """
+    if emails is None and account_ids is None:
+        return sorted(accounts, key=lambda a: a["Id"]), {"emails": [], "account_ids": []}
+    wanted_ids = set(account_ids or [])
+    wanted_emails = {email.lower() for email in emails or []}
+    selected = [
+        account
+        for account in accounts
+        if account["Id"] in wanted_ids or account.get("Email", "").lower() in wanted_emails
+    ]
+    found_ids = {account["Id"] for account in accounts}
+    found_emails = {account.get("Email", "").lower() for account in accounts}
+    missing_emails = _unique(email for email in emails or [] if email.lower() not in found_emails)
+    missing_ids = _unique(account_id for account_id in account_ids or [] if account_id not in found_ids)
+    return sorted(selected, key=lambda a: a["Id"]), {"emails": missing_emails, "account_ids": missing_ids}
+
+
+def _unique(values):
+    seen = set()
+    return [value for value in values if not (value in seen or seen.add(value))]
 
 
 def account_state(account):
