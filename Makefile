@@ -9,6 +9,8 @@ PYTHON ?= python3
 VENV ?= .venv
 NEWEST_VENV ?= .venv-newest
 NEWEST_PYTHON ?= $(shell tests/find_newest_python.sh)
+# The real AWS CLI (v1) pins its own botocore, so it lives in a virtualenv of its own.
+AWSCLI_VENV ?= .venv-awscli
 BUILD ?= build
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := $(BUILD)/dist/msp-aws_accounts-$(VERSION).tar.gz
@@ -17,17 +19,23 @@ COLLECTION_SOURCES := galaxy.yml README.md $(shell git ls-files --cached --other
 # The demo's sandbox and the tests' sandbox use different ports and state, so tests never disturb a demo.
 DEMO_PORT ?= 5055
 TEST_PORT ?= 5056
+# The molecule scenario's own sandbox (its shared config starts and stops it by pid).
+MOLECULE_PORT ?= 5058
+# Where `make demo` writes the switch-role links, CLI profiles and password-manager imports.
+DEMO_LINKS ?= $(CURDIR)/$(BUILD)/links
+DEMO_LINK_FILE ?= clients/acme/index.md
 SANDBOX_STATE := $(CURDIR)/tests/output/sandbox
 export MSP_SANDBOX_STATE_DIR ?= $(SANDBOX_STATE)
 
 say = @printf '\n==> %s\n' "$(1)"
 
-.PHONY: help demo test venv install lint sanity units sandbox-tests integration test-newest newest-suite \
-	sandbox-start sandbox-stop clean
+.PHONY: help demo test venv awscli install lint sanity units sandbox-tests integration molecule test-newest \
+	newest-suite sandbox-start sandbox-stop clean
 
 help:
-	@echo "make demo           set up, start the local AWS sandbox and run the main job against it"
-	@echo "make test           everything CI runs: lint, sanity, unit, sandbox and integration tests"
+	@echo "make demo           set up, start the local AWS sandbox and onboard the client acme into it"
+	@echo "make test           everything CI runs: lint, sanity, unit, sandbox, integration and molecule tests"
+	@echo "make molecule       the molecule scenario: onboard all sandbox clients twice (idempotence), verify"
 	@echo "make sandbox-stop   stop the demo's sandbox"
 	@echo "make clean          remove the virtualenvs and build output"
 
@@ -41,6 +49,15 @@ $(VENV)/.installed: requirements.txt tests/requirements-dev.txt
 	touch $@
 
 venv: $(VENV)/.installed
+
+$(AWSCLI_VENV)/.installed: tests/requirements-awscli.txt
+	$(call say,Creating $(AWSCLI_VENV) with the real AWS CLI v1 of tests/requirements-awscli.txt)
+	$(PYTHON) -m venv $(AWSCLI_VENV)
+	$(AWSCLI_VENV)/bin/pip install --quiet --upgrade pip
+	$(AWSCLI_VENV)/bin/pip install --quiet -r tests/requirements-awscli.txt
+	touch $@
+
+awscli: $(AWSCLI_VENV)/.installed
 
 $(TARBALL): $(VENV)/.installed $(COLLECTION_SOURCES)
 	$(call say,Building the collection tarball $(TARBALL))
@@ -64,14 +81,22 @@ sandbox-stop:
 		cd tests/sandbox && MSP_SANDBOX_PORT=$(DEMO_PORT) $(CURDIR)/$(VENV)/bin/python -m msp_sandbox stop; \
 	else echo "no virtualenv, so no sandbox to stop"; fi
 
+# A second `make demo` finds acme onboarded and reports changed=0.
 demo: install sandbox-start
-	$(call say,Running the main job (the sandbox smoke play) against http://127.0.0.1:$(DEMO_PORT))
-	MSP_SANDBOX_ENDPOINT_URL=http://127.0.0.1:$(DEMO_PORT) $(VENV)/bin/ansible-playbook playbooks/sandbox_smoke.yml
+	$(call say,Onboarding the client acme: ansible-playbook playbooks/onboard.yml -e client=acme (sandbox on port $(DEMO_PORT)))
+	MSP_SANDBOX_ENDPOINT_URL=http://127.0.0.1:$(DEMO_PORT) MSP_LINKS_DIR=$(DEMO_LINKS) \
+		ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(BUILD)/installed \
+		$(VENV)/bin/ansible-playbook -i inventories/sandbox playbooks/onboard.yml -e client=acme
+	$(call say,The switch-role links (pages; CLI profiles; extension and password-manager imports) are in $(DEMO_LINKS))
+	@find $(DEMO_LINKS) -type f | sort | sed 's|^$(DEMO_LINKS)/|    |'
+	@printf '\nOne of them, from %s:\n    %s\n' "$(DEMO_LINKS)/$(DEMO_LINK_FILE)" \
+		"$$(grep -m 1 -o 'https://signin[^ "<>)]*' $(DEMO_LINKS)/$(DEMO_LINK_FILE))"
+	@echo
 	@echo "The sandbox keeps running on http://127.0.0.1:$(DEMO_PORT); stop it with: make sandbox-stop"
 
 # --- the tests ------------------------------------------------------------------------------------
 
-test: lint sanity units sandbox-tests integration test-newest
+test: lint sanity units sandbox-tests integration molecule test-newest
 	$(call say,make test passed)
 
 lint: install
@@ -98,11 +123,17 @@ sandbox-tests: venv
 
 # TARGETS="aws_member_account ..." runs only those integration targets (and no smoke play).
 TARGETS ?=
-integration: install
+integration: install awscli
 	$(call say,Sandbox integration: the smoke play and tests/integration/targets on port $(TEST_PORT))
 	tests/run_integration.sh $(VENV) $(BUILD)/installed $(TEST_PORT) $(TARGETS)
-	$(call say,Module tests against the sandbox: faults, races and bad input (tests/integration/pytest))
-	$(VENV)/bin/python -m pytest tests/integration/pytest -q
+	$(call say,Module tests against the sandbox: faults, races, bad input, the real AWS CLI (tests/integration/pytest))
+	MSP_AWSCLI=$(CURDIR)/$(AWSCLI_VENV)/bin/aws $(VENV)/bin/python -m pytest tests/integration/pytest -q
+
+# The molecule scenario extensions/molecule/onboard with the collection installed from its tarball.
+molecule: install
+	$(call say,Molecule: onboard every sandbox client, again with changed=0, verify (sandbox on port $(MOLECULE_PORT)))
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH MSP_MOLECULE_PORT=$(MOLECULE_PORT) \
+		ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(BUILD)/installed $(VENV)/bin/molecule test -s onboard
 
 test-newest: install
 	@if [ -z "$(NEWEST_PYTHON)" ]; then \
@@ -112,9 +143,9 @@ test-newest: install
 		$(MAKE) --no-print-directory PYTHON=$(NEWEST_PYTHON) VENV=$(NEWEST_VENV) newest-suite; \
 	fi
 
-# The newest end of the support range, in a virtualenv of its own: unit tests, the sandbox suite and
-# the sandbox integration (targets and module tests) on the newest ansible-core.
-newest-suite:
+# The newest end of the support range, in a virtualenv of its own: unit tests, the sandbox suite, the
+# sandbox integration (targets and module tests) and the molecule scenario on the newest ansible-core.
+newest-suite: awscli
 	$(call say,Newest end: $(PYTHON) with tests/requirements-newest.txt)
 	@if [ ! -f $(VENV)/.installed ] || [ tests/requirements-newest.txt -nt $(VENV)/.installed ]; then \
 		$(PYTHON) -m venv $(VENV) && $(VENV)/bin/pip install --quiet --upgrade pip && \
@@ -124,7 +155,9 @@ newest-suite:
 	$(VENV)/bin/python -m pytest tests/unit -q
 	$(VENV)/bin/python -m pytest tests/sandbox/tests -q
 	tests/run_integration.sh $(VENV) $(BUILD)/installed-newest $$(( $(TEST_PORT) + 1 ))
-	$(VENV)/bin/python -m pytest tests/integration/pytest -q
+	MSP_AWSCLI=$(CURDIR)/$(AWSCLI_VENV)/bin/aws $(VENV)/bin/python -m pytest tests/integration/pytest -q
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH MSP_MOLECULE_PORT=$$(( $(MOLECULE_PORT) + 1 )) \
+		ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(BUILD)/installed-newest $(VENV)/bin/molecule test -s onboard
 
 clean: sandbox-stop
-	rm -rf $(VENV) $(NEWEST_VENV) $(BUILD) tests/output
+	rm -rf $(VENV) $(NEWEST_VENV) $(AWSCLI_VENV) $(BUILD) tests/output
