@@ -50,7 +50,10 @@ def switch_role_link_plan(found, directory, files, file_mode="0600", directory_m
                 "mode": item.get("mode"),
             }
         )
-    result = plan(existing, dict(files), file_mode, directory_mode)
+    try:
+        result = plan(existing, dict(files), file_mode, directory_mode)
+    except MspAwsError as e:
+        raise AnsibleFilterError(f"switch_role_link_plan: {e.message}") from e
     result["remove"] = [os.path.join(directory, path) for path in result["remove"]]
     return result
 

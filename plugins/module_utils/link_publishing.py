@@ -15,17 +15,27 @@ The formats, as their owners document them:
   account (a profile with only ``aws_account_id``) and target roles that name it in ``source_profile``
   (``role_arn``, optional ``color``); the targets are listed only while signed in to the base account. Its
   parser (https://github.com/tilfinltd/aesr-config, src/ini-parser.ts) cuts everything after ``;`` or ``#``
-  and splits a line at its first ``=``, so names written here never contain those characters.
+  and reads a line with JavaScript's ``split("=", 2)``, which drops whatever follows a second ``=``: names
+  written here never contain ``;`` or ``#``, and a role whose path or name has an ``=`` (IAM allows it) is left
+  out of the file, with a comment saying so.
 - Bitwarden, individual vault: https://bitwarden.com/help/condition-bitwarden-import/ - the header
   ``folder,favorite,type,name,notes,fields,reprompt,login_uri,login_username,login_password,login_totp``;
   custom ``fields`` are ``name: value`` lines.
-- 1Password: https://support.1password.com/import-1password-com/ and the Login item columns of
-  https://support.1password.com/cs/import-mac/ (``title,website,username,password,notes``; the first line
-  may name the fields). 1Password imports one CSV into one vault, so each client gets a CSV of its own.
+- 1Password, the current product (accounts on 1Password.com, which the 1Password 8 apps use):
+  https://support.1password.com/import-1password-com/ ("Move your data into your account on 1Password.com"):
+  one login per line, each with a username, a password and a website field, in the same order on every line,
+  the same number of fields on every line "even if they're left empty", values with a comma or a line break
+  quoted - and its example has no header row. So the file has no header row, and its columns are the order of
+  the Login items of https://support.1password.com/cs/import-mac/ (1Password 7 for Mac, which also reads a file
+  without a header row): ``title,website,username,password,notes``. 1Password imports one CSV into one vault,
+  so each client gets a CSV of its own.
 
 A switch-role entry has no password: the engineer signs in to the main account as their own IAM user (with
-MFA) and then follows the link. The entries' username is the client's account id, which is what the console's
-Switch Role form asks for first.
+MFA) and then follows the link. The password field is there and left empty (the note says why); the entries'
+username is the client's account id, which is what the console's Switch Role form asks for first.
+
+These CSV files are for a password manager to import, not for a spreadsheet to open: a name that a spreadsheet
+would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is refused.
 """
 
 import csv
@@ -34,8 +44,12 @@ import html
 import io
 import posixpath
 import re
+from collections import Counter
+
+from ansible_collections.amazon.aws.plugins.module_utils.iam import validate_iam_identifiers
 
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput
+from ansible_collections.msp.aws_accounts.plugins.module_utils.engineer_access import serves
 from ansible_collections.msp.aws_accounts.plugins.module_utils.sts import partition_for_region, role_arn
 from ansible_collections.msp.aws_accounts.plugins.module_utils.switch_role import (
     COLOR,
@@ -45,7 +59,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.switch_role impor
     link_role_name_problem,
     switch_role_url,
 )
-from ansible_collections.msp.aws_accounts.plugins.module_utils.validation import ROLE_NAME_PATTERN, account_id_problem
+from ansible_collections.msp.aws_accounts.plugins.module_utils.validation import account_id_problem, role_name_problem
 
 EXTENSION_URL = "https://github.com/tilfinltd/aws-extend-switch-roles#configuration"
 BITWARDEN_URL = "https://bitwarden.com/help/condition-bitwarden-import/"
@@ -66,7 +80,8 @@ BITWARDEN_COLUMNS = (
     "login_password",
     "login_totp",
 )
-ONEPASSWORD_COLUMNS = ("Title", "Website", "Username", "Password", "Notes")
+# The order of the fields; the file has no header row (see above).
+ONEPASSWORD_COLUMNS = ("title", "website", "username", "password", "notes")
 
 HTML_PAGE = "index.html"
 MARKDOWN_PAGE = "index.md"
@@ -74,22 +89,31 @@ AWS_CONFIG = "aws-config"
 EXTENSION_CONFIG = "aws-extend-switch-roles.ini"
 BITWARDEN_CSV = "bitwarden.csv"
 ONEPASSWORD_CSV = "1password.csv"
-# Every name the role writes, and the folders it writes them in: what it may remove when it is no longer wanted.
-FILE_NAMES = (HTML_PAGE, MARKDOWN_PAGE, AWS_CONFIG, EXTENSION_CONFIG, BITWARDEN_CSV, ONEPASSWORD_CSV)
 CLIENTS_DIR = "clients"
 ENGINEERS_DIR = "engineers"
-_NAMES = "|".join(re.escape(n) for n in FILE_NAMES)
-OWN_PATH = re.compile(rf"^(?:(?:{CLIENTS_DIR}|{ENGINEERS_DIR})/[^/]+/)?(?:{_NAMES})$")
-OWN_DIR = re.compile(rf"^(?:{CLIENTS_DIR}|{ENGINEERS_DIR})/[^/]+$")
+# The names the role writes in each place: the only files it may remove when they are no longer wanted.
+TOP_FILES = (HTML_PAGE, MARKDOWN_PAGE, AWS_CONFIG, EXTENSION_CONFIG, BITWARDEN_CSV)
+CLIENT_FILES = (HTML_PAGE, MARKDOWN_PAGE, AWS_CONFIG, EXTENSION_CONFIG, BITWARDEN_CSV, ONEPASSWORD_CSV)
+ENGINEER_FILES = (AWS_CONFIG, EXTENSION_CONFIG)
+FOLDER_FILES = {CLIENTS_DIR: CLIENT_FILES, ENGINEERS_DIR: ENGINEER_FILES}
+# A client's or an engineer's folder (clients/<key>, engineers/<name>).
+OWN_DIR = re.compile(rf"(?:{CLIENTS_DIR}|{ENGINEERS_DIR})/[^/]+")
+# The modes the role compares with what find reports: octal digits (a symbolic mode would always differ).
+OCTAL_MODE = re.compile(r"[0-7]{3,4}")
 
 # The CLI's default session is an hour; a profile asks for more only when the role allows more.
 DEFAULT_SESSION_SECONDS = 3600
 # In the files shared by several engineers, the one thing each must fill in.
 MFA_DEVICE_PLACEHOLDER = "<your-mfa-device>"
 # Client and role keys become profile and folder names; CLI profile names stay shell- and INI-safe.
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# (Patterns here are used with fullmatch: '$' would also match before a final newline.)
+KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 # aws-extend-switch-roles reads a ';' or '#' as the start of a comment.
 EXTENSION_UNSAFE = re.compile(r"[;#\r\n]+")
+# The extension's parser drops what follows a second '=' on a line: such a role_arn would be cut short.
+EXTENSION_ARN_UNSAFE = "="
+# What a spreadsheet reads as the start of a formula, at the start of a CSV cell (OWASP's "CSV injection").
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Markdown characters that would start markup inside a table cell or a link text.
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|&~])")
 
@@ -118,7 +142,7 @@ def mfa_serial(partition, identity_account_id, device):
 
 
 def _require_key(value, option):
-    if not isinstance(value, str) or not KEY_PATTERN.match(value):
+    if not isinstance(value, str) or not KEY_PATTERN.fullmatch(value):
         raise InvalidInput(
             option, f"{value!r} must be letters, digits, '_', '.' and '-', starting with a letter or digit"
         )
@@ -134,16 +158,27 @@ def link_entries(clients, partition="aws"):
     """
     entries = []
     profiles = {}
+    keys = set()
     for client in sorted(clients or [], key=lambda c: str(c.get("key"))):
         key = _require_key(client.get("key"), "clients[].key")
         where = f"clients[{key}]"
+        if key in keys:
+            raise InvalidInput(f"{where}.key", "is the key of two clients: their folders and profiles would be one")
+        keys.add(key)
         account_id = str(client.get("account_id") or "")
         problem = account_id_problem(account_id)
         if problem:
             raise InvalidInput(f"{where}.account_id", problem)
         name = client.get("name") or key
+        role_keys = set()
         for spec in sorted(client.get("roles") or [], key=lambda r: str(r.get("key"))):
             role_key = _require_key(spec.get("key"), f"{where}.roles[].key")
+            if role_key in role_keys:
+                raise InvalidInput(
+                    f"{where}.roles[{role_key}].key",
+                    f"is the key of two of the client's roles: both would be the profile {profile_name(key, role_key)}",
+                )
+            role_keys.add(role_key)
             entry = _entry(client, key, name, account_id, spec, role_key, partition)
             other = profiles.setdefault(entry["profile"], (key, role_key))
             if other != (key, role_key):
@@ -158,11 +193,11 @@ def link_entries(clients, partition="aws"):
 def _entry(client, key, name, account_id, spec, role_key, partition):
     path = spec.get("path") or "/"
     role_name = spec.get("role_name")
-    if not isinstance(role_name, str) or not ROLE_NAME_PATTERN.match(role_name):
+    if role_name_problem(role_name):
         raise InvalidInput(f"clients[{key}].roles[{role_key}].role_name", f"{role_name!r} is not an IAM role name")
     display_name = spec.get("display_name") or default_display_name(role_name, account_id)
     color = spec.get("color") or None
-    if color is not None and not COLOR.match(str(color)):
+    if color is not None and not COLOR.fullmatch(str(color)):
         raise InvalidInput(f"clients[{key}].roles[{role_key}].color", f"{color!r} must be six hex digits without '#'")
     reason = link_role_name_problem(path, role_name)
     url = None if reason else switch_role_url(partition, account_id, path, role_name, display_name, color)
@@ -193,17 +228,17 @@ def _entry(client, key, name, account_id, spec, role_key, partition):
 def engineer_entries(entries, engineer, engineer_groups=None):
     """The entries an engineer's groups may assume: a group named by the role, serving the role's client.
 
-    ``engineer_groups`` are the groups' definitions (``name``, ``clients``: inventory names or client keys, None
-    for every client), read as the engineer_access role reads them; a group not defined there serves every client.
+    ``engineer_groups`` are the groups' definitions (``name``, ``clients``: inventory names, None for every
+    client), read by the engineer_access role's own rule (``engineer_access.serves``); a group not defined there
+    serves every client.
     """
-    serves = {g["name"]: g.get("clients") for g in engineer_groups or []}
+    definitions = {g["name"]: g for g in engineer_groups or []}
     groups = set(engineer.get("groups") or [])
-
-    def serves_client(group, entry):
-        listed = serves.get(group)
-        return listed is None or entry["client_host"] in listed or entry["client_key"] in listed
-
-    return [e for e in entries if any(serves_client(g, e) for g in groups.intersection(e["engineer_groups"]))]
+    return [
+        e
+        for e in entries
+        if any(serves(definitions.get(g), e["client_host"]) for g in groups.intersection(e["engineer_groups"]))
+    ]
 
 
 # --- ~/.aws/config ------------------------------------------------------------------------------
@@ -268,9 +303,18 @@ def _extension_label(entry):
     return _one_line(EXTENSION_UNSAFE.sub(" ", entry["display_name"])) or entry["profile"]
 
 
+def extension_problem(entry):
+    """Why a role is left out of the extension's configuration, or None."""
+    if entry["url"] is None:
+        return f"no console link ({entry['no_link_reason']})"
+    if EXTENSION_ARN_UNSAFE in entry["role_arn"]:
+        return "its path or name has an '=', and the extension's parser drops what follows a second '=' on a line"
+    return None
+
+
 def extension_config(entries, ctx, title):
     base = ctx["source_profile"]
-    linked = [e for e in entries if e["url"] is not None]
+    linked = [e for e in entries if extension_problem(e) is None]
     names = extension_names(linked, base)
     lines = [
         f"; {_one_line(title)}",
@@ -278,6 +322,11 @@ def extension_config(entries, ctx, title):
         "; paste it into the extension's configuration. Its roles are listed while you are signed in to the main",
         f"; account {ctx['identity_account_id']} (the base account {base}). If that account has an alias, the",
         "; console shows the alias: put it in aws_account_alias (or in place of the account id).",
+    ]
+    lines += [
+        f"; Left out: {_one_line(e['display_name'])} (profile {e['profile']}): {_one_line(extension_problem(e))}."
+        for e in entries
+        if extension_problem(e) is not None
     ]
     if not linked:
         # A base account without targets would be read as a role without role_name, which the extension refuses.
@@ -293,19 +342,32 @@ def extension_config(entries, ctx, title):
 # --- password managers --------------------------------------------------------------------------
 
 
-def _csv(columns, rows):
+def _csv(columns, rows, header=True):
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
+    if header:
+        writer.writerow(columns)
     writer.writerows(rows)
     return out.getvalue()
+
+
+def csv_cell_problem(text):
+    """Why ``text`` must not start a CSV cell (a spreadsheet would run it as a formula), or None."""
+    for value in (str(text), _one_line(text)):
+        if value.startswith(CSV_FORMULA_STARTS):
+            return (
+                f"{text!r} starts with {value[0]!r}, which a spreadsheet reads as the start of a formula; it goes "
+                "at the start of a cell of the password-manager CSV files: begin it with a letter or digit"
+            )
+    return None
 
 
 def _entry_note(entry, ctx):
     note = (
         f"{entry['client_name']}: switch to the role {entry['link_role_name']} in account {entry['account_id']}. "
         f"Sign in to the main account {ctx['identity_account_id']} as your own IAM user, with MFA, then open the "
-        f"link. CLI profile: {entry['profile']}."
+        f"link. CLI profile: {entry['profile']}. The password is left empty: it is your own, for the main account, "
+        "and is not stored here."
     )
     if entry["description"]:
         note += f" {entry['description']}"
@@ -317,10 +379,18 @@ def bitwarden_folder(client_name):
     return _one_line(client_name.replace("/", "-").replace("\\", "-"))
 
 
+def bitwarden_folders(entries):
+    """Each client's folder (by client key): its name, with the key added when two clients' names make one."""
+    folders = {e["client_key"]: bitwarden_folder(e["client_name"]) for e in entries}
+    counts = Counter(folders.values())
+    return {key: f"{folder} ({key})" if counts[folder] > 1 else folder for key, folder in folders.items()}
+
+
 def bitwarden_csv(entries, ctx):
+    folders = ctx.get("bitwarden_folders") or bitwarden_folders(entries)
     rows = [
         [
-            bitwarden_folder(e["client_name"]),
+            folders[e["client_key"]],
             "0",
             "login",
             e["display_name"],
@@ -342,7 +412,7 @@ def onepassword_csv(entries, ctx):
     rows = [
         [e["display_name"], e["url"], e["account_id"], "", _entry_note(e, ctx)] for e in entries if e["url"] is not None
     ]
-    return _csv(ONEPASSWORD_COLUMNS, rows)
+    return _csv(ONEPASSWORD_COLUMNS, rows, header=False)
 
 
 # --- the pages ----------------------------------------------------------------------------------
@@ -488,6 +558,16 @@ def link_files(clients, engineers, identity_account_id, source_profile, region, 
         "partition": partition,
     }
     entries = link_entries(clients, partition)
+    for e in entries:
+        where = f"clients[{e['client_key']}]"
+        for option, value in (
+            (f"{where}.name", e["client_name"]),
+            (f"{where}.roles[{e['role_key']}].display_name", e["display_name"]),
+        ):
+            problem = csv_cell_problem(value)
+            if problem:
+                raise InvalidInput(option, problem)
+    ctx["bitwarden_folders"] = bitwarden_folders(entries)
     by_client = _by_client(entries)
     placeholder = mfa_serial(partition, identity_account_id, MFA_DEVICE_PLACEHOLDER)
     shared_serial_note = (
@@ -545,13 +625,19 @@ def link_files(clients, engineers, identity_account_id, source_profile, region, 
     seen = set()
     for engineer in sorted(engineers or [], key=lambda e: str(e.get("name"))):
         name = engineer.get("name")
-        if not isinstance(name, str) or not ROLE_NAME_PATTERN.match(name) or name in (".", ".."):
+        if not isinstance(name, str) or validate_iam_identifiers("user", name=name) or name in (".", ".."):
             raise InvalidInput("engineers[].name", f"{name!r} is not an IAM user name")
         if name in seen:
             raise InvalidInput(f"engineers[{name}]", "is listed twice")
         seen.add(name)
+        device = engineer.get("mfa_device")
+        if device is not None:
+            device = str(device)
+            problem = validate_iam_identifiers("mfa device", name=device)
+            if problem:
+                raise InvalidInput(f"engineers[{name}].mfa_device", f"{device!r}: {problem}")
         mine = engineer_entries(entries, engineer, engineer_groups)
-        serial = mfa_serial(partition, identity_account_id, engineer.get("mfa_device") or name)
+        serial = mfa_serial(partition, identity_account_id, device or name)
         groups = ", ".join(sorted(engineer.get("groups") or [])) or "none"
         title = f"{prefix}switch-role links of {name}"
         summary = (
@@ -595,7 +681,25 @@ def _octal(mode):
     try:
         return int(str(mode), 8)
     except ValueError:
-        return None  # A symbolic mode: leave the comparison to the copy and file modules.
+        return None
+
+
+def mode_problem(mode):
+    """Why ``mode`` cannot be the files' or folders' mode, or None: it must be octal, like ``0600``.
+
+    A symbolic mode (``u=rw``) never equals the octal mode find reports, so every run would write every file.
+    """
+    if not isinstance(mode, str) or not OCTAL_MODE.fullmatch(mode):
+        return f"{mode!r} must be an octal mode of 3 or 4 digits 0-7, quoted, like '0600' (not a symbolic mode)"
+    return None
+
+
+def own_file(path):
+    """Whether ``path`` (relative to the output directory) is a name the role writes there."""
+    folder, name = posixpath.split(path)
+    if not folder:
+        return name in TOP_FILES
+    return bool(OWN_DIR.fullmatch(folder)) and name in FOLDER_FILES[posixpath.dirname(folder)]
 
 
 def plan(existing, files, file_mode, directory_mode):
@@ -611,6 +715,10 @@ def plan(existing, files, file_mode, directory_mode):
 
     Files already right are left out, so a run that changes nothing calls no module for them.
     """
+    for option, mode in (("file_mode", file_mode), ("directory_mode", directory_mode)):
+        problem = mode_problem(mode)
+        if problem:
+            raise InvalidInput(option, problem)
     by_path = {e["path"]: e for e in existing}
     want_file, want_dir = _octal(file_mode), _octal(directory_mode)
 
@@ -620,7 +728,7 @@ def plan(existing, files, file_mode, directory_mode):
             return True
         if checksum is not None and found.get("checksum") != checksum:
             return True
-        return mode is None or _octal(found.get("mode")) != mode
+        return _octal(found.get("mode")) != mode
 
     folders = set()
     for path in files:
@@ -631,12 +739,12 @@ def plan(existing, files, file_mode, directory_mode):
     folders = sorted(folders)
     write = [p for p, text in sorted(files.items()) if differs(p, False, want_file, _sha1(text))]
     stale_files = sorted(
-        e["path"] for e in existing if not e.get("isdir") and OWN_PATH.match(e["path"]) and e["path"] not in files
+        e["path"] for e in existing if not e.get("isdir") and own_file(e["path"]) and e["path"] not in files
     )
     stale_dirs = []
     for entry in existing:
         folder = entry["path"]
-        if not entry.get("isdir") or not OWN_DIR.match(folder) or folder in folders:
+        if not entry.get("isdir") or not OWN_DIR.fullmatch(folder) or folder in folders:
             continue
         inside = [e["path"] for e in existing if e["path"].startswith(folder + "/")]
         if all(p in stale_files for p in inside):

@@ -37,7 +37,9 @@ BITWARDEN_COLUMNS = [
     "login_password",
     "login_totp",
 ]
-# https://support.1password.com/cs/import-mac/ (Login items; the first line may name the fields)
+# https://support.1password.com/import-1password-com/ (accounts on 1Password.com, the current product): one login
+# per line with a username, password and website field, the same number of fields on every line, no header row in
+# its example; the order of https://support.1password.com/cs/import-mac/ (1Password 7 for Mac, Login items).
 ONEPASSWORD_COLUMNS = ["title", "website", "username", "password", "notes"]
 
 
@@ -167,17 +169,17 @@ def test_bitwarden_csv_one_login_per_link_in_a_folder_per_client(files):
 )
 def test_1password_csv_one_per_client_with_the_documented_columns(files, client, names):
     text = files[f"clients/{client}/1password.csv"]
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader)
-    assert [h.lower() for h in header] == ONEPASSWORD_COLUMNS
-    rows = list(reader)
-    assert all(len(row) == len(header) for row in rows)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    # No header row: every line is a login, as in the example of the 1Password.com page.
+    assert all(len(row) == len(ONEPASSWORD_COLUMNS) for row in rows)
     assert [row[0] for row in rows] == names
-    for title, website, username, password, notes in rows:
-        assert query(website)["displayName"] == title
-        assert username == query(website)["account"]
-        assert password == ""
-        assert notes
+    for row in rows:
+        item = dict(zip(ONEPASSWORD_COLUMNS, row, strict=True))
+        assert query(item["website"])["displayName"] == item["title"]
+        assert item["username"] == query(item["website"])["account"]
+        # The password field is there and empty: the engineer's own main-account password, not stored.
+        assert item["password"] == ""
+        assert "The password is left empty: it is your own, for the main account" in item["notes"]
     assert "1password.csv" not in files  # 1Password imports one file into one vault: one per client.
 
 
@@ -415,6 +417,29 @@ def test_extension_config_is_in_its_documented_format(files, path, profiles):
         assert ";" not in target["name"] and "#" not in target["name"]
 
 
+def test_extension_config_leaves_out_a_role_whose_arn_the_extension_would_cut():
+    clients = [{**CLIENTS[0], "roles": [*CLIENTS[0]["roles"], role("eq", "Msp=Ops", "ACME ops")]}]
+    files = switch_role_link_files(clients, [], IDENTITY, "msp-main", "us-east-1")
+    _singles, [base] = parse_extension(files["aws-extend-switch-roles.ini"])
+    # Without the '=' role left out, the port of the extension's parser reads its role as "msp/Msp".
+    assert [t["role_name"] for t in base["targets"]] == ["msp/MspAdmin", "msp/MspOnCall"]
+    assert "; Left out: ACME ops (profile acme-eq): its path or name has an '='" in files["aws-extend-switch-roles.ini"]
+    # The console link, the CLI profile and the password-manager entries keep it.
+    assert "roleName=msp/Msp%3DOps" in files["index.html"]
+    assert "[profile acme-eq]" in files["aws-config"]
+    assert read_config(files["aws-config"])["profile acme-eq"]["role_arn"] == f"arn:aws:iam::{ACME}:role/msp/Msp=Ops"
+    assert "ACME ops" in files["clients/acme/1password.csv"]
+
+
+def test_bitwarden_folders_of_clients_with_one_name_differ(files):
+    clients = [CLIENTS[0], {**CLIENTS[0], "key": "acme-eu", "host": "acme-eu", "account_id": BEN}]
+    files = switch_role_link_files(clients, [], IDENTITY, "msp-main", "us-east-1")
+    folders = [r["folder"] for r in read_csv(files["bitwarden.csv"])]
+    assert folders == ["ACME Corp (acme)"] * 2 + ["ACME Corp (acme-eu)"] * 2
+    # The same folder in the client's own file, so importing both files fills one folder.
+    assert {r["folder"] for r in read_csv(files["clients/acme-eu/bitwarden.csv"])} == {"ACME Corp (acme-eu)"}
+
+
 def test_extension_config_names_are_the_display_names(files):
     _singles, [base] = parse_extension(files["aws-extend-switch-roles.ini"])
     assert [t["name"] for t in base["targets"]] == [
@@ -469,8 +494,17 @@ def test_switch_role_link_plan_wants_an_absolute_directory():
             "clients\\[\\].key",
         ),
         (lambda: switch_role_links([{**CLIENTS[0], "account_id": "x"}]), "clients\\[acme\\].account_id"),
+        (
+            lambda: switch_role_link_files([{**CLIENTS[0], "name": "=1+1"}], [], IDENTITY, "msp-main", "us-east-1"),
+            "clients\\[acme\\].name: '=1\\+1' starts with '='",
+        ),
+        (lambda: switch_role_link_plan([], "/srv/links", {}, "u=rw"), "switch_role_link_plan: file_mode: 'u=rw'"),
+        (
+            lambda: switch_role_link_plan([], "/srv/links", {}, "0600", "755\n"),
+            "switch_role_link_plan: directory_mode",
+        ),
     ],
-    ids=["identity-account", "client-key", "links-account-id"],
+    ids=["identity-account", "client-key", "links-account-id", "csv-formula", "symbolic-mode", "mode-newline"],
 )
 def test_bad_input_is_a_filter_error_naming_the_field(call, message):
     with pytest.raises(AnsibleFilterError, match=message):

@@ -1,7 +1,9 @@
 """The switch-role link files' rules: entries, engineers' roles, CLI profiles, extension names, escaping, and the
 plan of what a run writes and removes."""
 
+import csv
 import hashlib
+import io
 
 import pytest
 
@@ -9,7 +11,9 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.common import Inv
 from ansible_collections.msp.aws_accounts.plugins.module_utils.link_publishing import (
     MFA_DEVICE_PLACEHOLDER,
     aws_config_profile,
+    bitwarden_csv,
     bitwarden_folder,
+    bitwarden_folders,
     engineer_entries,
     extension_config,
     extension_names,
@@ -17,6 +21,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.link_publishing i
     link_files,
     markdown_page,
     mfa_serial,
+    own_file,
     plan,
 )
 
@@ -150,6 +155,23 @@ ENTRY_ERRORS = [
         [client("a-b", [spec("c")]), client("a", [spec("b-c")])],
         "clients[a-b].roles[c].key",
     ),
+    # Two roles of one client with one key would be two identical [profile acme-admin] sections.
+    (
+        "two-roles-one-key",
+        [client(roles=[spec("admin"), spec("admin", role_name="Other")])],
+        "clients[acme].roles[admin].key",
+    ),
+    ("two-clients-one-key", [client("acme"), client("acme", account_id="222222222222")], "clients[acme].key"),
+    # '$' matches before a final newline: "acme\n" would make [profile acme\n-admin].
+    ("client-key-trailing-newline", [client("acme\n")], "clients[].key"),
+    ("role-key-trailing-newline", [client(roles=[spec("admin\n")])], "clients[acme].roles[].key"),
+    ("account-id-trailing-newline", [client(account_id=ACME + "\n")], "clients[acme].account_id"),
+    (
+        "role-name-trailing-newline",
+        [client(roles=[spec("admin", role_name="MspAdmin\n")])],
+        "clients[acme].roles[admin].role_name",
+    ),
+    ("colour-trailing-newline", [client(roles=[spec("admin", color="F2B0A9\n")])], "clients[acme].roles[admin].color"),
 ]
 
 
@@ -179,10 +201,10 @@ ENGINEER_CASES = [
         ["globex-key-oncall"],
     ),
     (
-        "group-serving-a-client-by-key",
+        "group-listing-a-client-key-does-not-serve-it",  # clients are inventory names, as engineer_access reads them
         {"groups": ["msp-oncall"]},
         [{"name": "msp-oncall", "clients": ["globex-key"]}],
-        ["globex-key-oncall"],
+        [],
     ),
     (
         "group-clients-omitted-serves-all",
@@ -289,6 +311,23 @@ def test_extension_config_without_links_has_no_base_account():
     ctx = {"identity_account_id": IDENTITY, "source_profile": "msp-main"}
     text = extension_config(link_entries([client(roles=[spec("long", role_name="R" * 61)])]), ctx, "t")
     assert all(line.startswith(";") for line in text.splitlines())
+    assert "; Left out: ACME long (profile acme-long): no console link (path and name together are 65" in text
+
+
+@pytest.mark.parametrize(
+    ("role_name", "path"), [("Msp=Ops", "/msp/"), ("MspOps", "/a=b/")], ids=["in-the-name", "in-the-path"]
+)
+def test_extension_config_leaves_out_a_role_with_an_equals_sign(role_name, path):
+    # aesr-config's parser reads "role_arn = arn:...:role/msp/Msp=Ops" with split("=", 2): "arn:...:role/msp/Msp".
+    ctx = {"identity_account_id": IDENTITY, "source_profile": "msp-main"}
+    entries = link_entries([client(roles=[spec("admin"), spec("ops", role_name=role_name, path=path)])])
+    assert entries[1]["url"] is not None  # The console's link is fine ('=' is %3D in it).
+    text = extension_config(entries, ctx, "t")
+    settings = [line for line in text.splitlines() if line and not line.startswith(";")]
+    assert [line for line in settings if line.startswith("role_arn")] == [
+        f"role_arn = arn:aws:iam::{ACME}:role/msp/MspAdmin"
+    ]
+    assert "; Left out: ACME ops (profile acme-ops): its path or name has an '='" in text
 
 
 # --- escaping -------------------------------------------------------------------------------------
@@ -303,6 +342,22 @@ def test_bitwarden_folder(name, folder):
     assert bitwarden_folder(name) == folder
 
 
+FOLDER_CASES = [
+    ("different-names", [("acme", "ACME Corp"), ("globex", "Globex")], ["ACME Corp", "Globex"]),
+    ("one-name", [("acme", "ACME"), ("acme-eu", "ACME")], ["ACME (acme)", "ACME (acme-eu)"]),
+    ("one-folder-after-slashes", [("a", "A/B"), ("b", "A-B")], ["A-B (a)", "A-B (b)"]),
+]
+
+
+@pytest.mark.parametrize(("named", "folders"), [c[1:] for c in FOLDER_CASES], ids=[c[0] for c in FOLDER_CASES])
+def test_bitwarden_folders_differ_per_client(named, folders):
+    entries = link_entries([client(key, name=name) for key, name in named])
+    assert list(bitwarden_folders(entries).values()) == folders
+    ctx = {"identity_account_id": IDENTITY}
+    rows = list(csv.DictReader(io.StringIO(bitwarden_csv(entries, ctx), newline="")))
+    assert [row["folder"] for row in rows] == folders
+
+
 def test_markdown_escapes_names():
     entries = link_entries([client(name="Ben & Jerry's <EU> *|[x]", roles=[spec("admin", display_name="a_b")])])
     page = markdown_page("T", [], [(entries[0], entries)])
@@ -314,10 +369,38 @@ def test_markdown_escapes_names():
 
 FILES_ERRORS = [
     ("identity-account", {"identity_account_id": "12"}, "identity_account_id"),
+    ("identity-account-trailing-newline", {"identity_account_id": IDENTITY + "\n"}, "identity_account_id"),
     ("source-profile", {"source_profile": "my profile"}, "source_profile"),
+    ("source-profile-trailing-newline", {"source_profile": "msp-main\n"}, "source_profile"),
     ("engineer-name", {"engineers": [{"name": "../x"}]}, "engineers[].name"),
     ("engineer-dot-dot", {"engineers": [{"name": ".."}]}, "engineers[].name"),
+    ("engineer-name-trailing-newline", {"engineers": [{"name": "bob\n"}]}, "engineers[].name"),
     ("engineer-twice", {"engineers": [{"name": "bob"}, {"name": "bob"}]}, "engineers[bob]"),
+    # The MFA device goes into mfa_serial: IAM's rule for its name, as for the engineer's.
+    ("mfa-device-with-space", {"engineers": [{"name": "bob", "mfa_device": "bob phone"}]}, "engineers[bob].mfa_device"),
+    ("mfa-device-with-slash", {"engineers": [{"name": "bob", "mfa_device": "a/b"}]}, "engineers[bob].mfa_device"),
+    ("mfa-device-empty", {"engineers": [{"name": "bob", "mfa_device": ""}]}, "engineers[bob].mfa_device"),
+    (
+        "mfa-device-trailing-newline",
+        {"engineers": [{"name": "bob", "mfa_device": "bob\n"}]},
+        "engineers[bob].mfa_device",
+    ),
+    # The names start cells of the CSV files: a spreadsheet would run these as formulas.
+    *(
+        (f"client-name-starting-with-{ord(c)}", {"clients": [client(name=f"{c}HYPERLINK(x)")]}, "clients[acme].name")
+        for c in "=+-@\t\r"
+    ),
+    ("client-name-formula-after-space", {"clients": [client(name=" =1+1")]}, "clients[acme].name"),
+    (
+        "display-name-formula",
+        {"clients": [client(roles=[spec("admin", display_name="=cmd|' /C calc'!A0")])]},
+        "clients[acme].roles[admin].display_name",
+    ),
+    (
+        "default-display-name-formula",
+        {"clients": [client(roles=[spec("admin", role_name="+Admin", display_name=None)])]},
+        "clients[acme].roles[admin].display_name",
+    ),
 ]
 
 
@@ -334,6 +417,24 @@ def test_link_files_refuses_bad_input(given, option):
     with pytest.raises(InvalidInput) as raised:
         link_files(**args)
     assert raised.value.option == option
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ACME Corp", "3M", "O'Brien & Sons (EU)", "Zürich Versicherung", "#1 Logistics", "ACME - EU", "a+b", "x=y"],
+)
+def test_link_files_takes_realistic_names(name):
+    files = link_files(
+        [client(name=name, roles=[spec("admin", display_name=f"{name} admin")])], [], IDENTITY, "msp-main", "us-east-1"
+    )
+    assert name in files["clients/acme/bitwarden.csv"]
+
+
+def test_link_files_takes_a_valid_mfa_device():
+    files = link_files(
+        [client()], [{"name": "bob", "groups": [], "mfa_device": "bob+phone@2"}], IDENTITY, "msp-main", "us-east-1"
+    )
+    assert f"arn:aws:iam::{IDENTITY}:mfa/bob+phone@2" in files["engineers/bob/aws-config"]
 
 
 def test_link_files_layout():
@@ -361,6 +462,9 @@ def test_link_files_layout():
             "engineers/alice/aws-extend-switch-roles.ini",
         ]
     )
+    # Every file the role writes is one it may remove later, and the names it never writes are not.
+    assert all(own_file(path) for path in files)
+    assert not any(own_file(path) for path in ["1password.csv", "engineers/alice/index.html", "clients/acme/x.txt"])
     assert MFA_DEVICE_PLACEHOLDER in files["aws-config"]
     assert "may assume no client role" in files["engineers/alice/aws-config"]
 
@@ -451,6 +555,57 @@ PLAN_CASES = [
         {"directories": [], "write": [], "remove": ["clients/oldco/index.md"]},
     ),
     (
+        # The role writes no 1password.csv at the top, and only aws-config and the extension's file for engineers.
+        "names-the-role-never-writes-there-stay",
+        [
+            *UP_TO_DATE,
+            found("1password.csv", "mine"),
+            *(
+                found(f"engineers/alice/{n}", "mine")
+                for n in ("index.html", "index.md", "bitwarden.csv", "1password.csv")
+            ),
+        ],
+        {"directories": [], "write": [], "remove": []},
+    ),
+    (
+        "engineer-gone-keeps-a-file-the-role-never-wrote-there",
+        [
+            *UP_TO_DATE,
+            found("engineers/bob", isdir=True, mode="0700"),
+            found("engineers/bob/aws-config", "x"),
+            found("engineers/bob/aws-extend-switch-roles.ini", "x"),
+            found("engineers/bob/index.html", "mine"),
+        ],
+        {
+            "directories": [],
+            "write": [],
+            "remove": ["engineers/bob/aws-config", "engineers/bob/aws-extend-switch-roles.ini"],
+        },
+    ),
+    (
+        "client-gone-all-its-names-go",
+        [
+            *UP_TO_DATE,
+            found("clients/oldco", isdir=True, mode="0700"),
+            *(
+                found(f"clients/oldco/{n}", "x")
+                for n in ("index.html", "index.md", "aws-config", "aws-extend-switch-roles.ini", "bitwarden.csv")
+            ),
+        ],
+        {
+            "directories": [],
+            "write": [],
+            "remove": [
+                "clients/oldco/aws-config",
+                "clients/oldco/aws-extend-switch-roles.ini",
+                "clients/oldco/bitwarden.csv",
+                "clients/oldco/index.html",
+                "clients/oldco/index.md",
+                "clients/oldco",
+            ],
+        },
+    ),
+    (
         "engineer-gone-empty-folder",
         [*UP_TO_DATE, found("engineers/bob", isdir=True, mode="0700")],
         {"directories": [], "write": [], "remove": ["engineers/bob"]},
@@ -468,5 +623,27 @@ def test_plan(existing, expected):
     assert plan(existing, WANTED, "0600", "0700") == expected
 
 
-def test_plan_with_a_symbolic_mode_always_writes():
-    assert plan(UP_TO_DATE, WANTED, "u=rw", "0700")["write"] == sorted(WANTED)
+@pytest.mark.parametrize(("file_mode", "directory_mode"), [("600", "700"), ("0600", "0700"), ("0644", "1777")])
+def test_plan_takes_octal_modes(file_mode, directory_mode):
+    assert plan([], WANTED, file_mode, directory_mode)["write"] == sorted(WANTED)
+
+
+@pytest.mark.parametrize(
+    ("file_mode", "directory_mode", "option"),
+    [
+        # A symbolic mode never equals the octal mode find reports: every run would write every file.
+        ("u=rw", "0700", "file_mode"),
+        ("0600", "u=rwx,go=", "directory_mode"),
+        ("0o600", "0700", "file_mode"),
+        ("60", "0700", "file_mode"),
+        ("06000", "0700", "file_mode"),
+        ("0680", "0700", "file_mode"),
+        ("0600\n", "0700", "file_mode"),
+        (384, "0700", "file_mode"),
+        ("0600", None, "directory_mode"),
+    ],
+)
+def test_plan_refuses_a_mode_that_is_not_octal(file_mode, directory_mode, option):
+    with pytest.raises(InvalidInput) as raised:
+        plan(UP_TO_DATE, WANTED, file_mode, directory_mode)
+    assert raised.value.option == option
