@@ -25,8 +25,10 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.common import Msp
 TRUSTED_ACCESS_PRINCIPAL = "account.amazonaws.com"
 TRUSTED_ACCESS_HINT = (
     f"the Account Management API needs trusted access for {TRUSTED_ACCESS_PRINCIPAL} in the organization: "
-    f"enable it once from the management account (aws organizations enable-aws-service-access "
-    f"--service-principal {TRUSTED_ACCESS_PRINCIPAL}) and run again"
+    f"enable it once from the management account (msp.aws_accounts.aws_trusted_access with service_principals "
+    f"[{TRUSTED_ACCESS_PRINCIPAL}], which the member_account role runs unless member_account_manage_trusted_access "
+    f"is false; or aws organizations enable-aws-service-access --service-principal {TRUSTED_ACCESS_PRINCIPAL}) "
+    f"and run again"
 )
 
 

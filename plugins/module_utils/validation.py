@@ -19,10 +19,10 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.common import Inv
 EMAIL_MIN_LENGTH = 6
 EMAIL_MAX_LENGTH = 64
 EMAIL_LOCAL_FORBIDDEN = "\"'()<>[]:;,\\|%&"
-EMAIL_DOMAIN_PATTERN = re.compile(r"^[A-Za-z0-9.-]+$")
+EMAIL_DOMAIN_PATTERN = re.compile(r"^[A-Za-z0-9.-]+\Z")
 EMAIL_DOMAIN_EDGES = "-."
 ACCOUNT_NAME_MAX_LENGTH = 50
-ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
+ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}\Z")
 
 
 def email_problem(email):
@@ -132,8 +132,8 @@ def require_account_id(account_id, option="account_id"):
 
 # Alternate contacts, from the Account Management API reference (AlternateContact).
 CONTACT_FIELD_MAX_LENGTH = {"name": 64, "title": 50, "email": 254, "phone": 25}
-CONTACT_PHONE_PATTERN = re.compile(r"^[\s0-9()+-]+$")
-CONTACT_EMAIL_PATTERN = re.compile(r"^\s*[\w+=.#|!&-]+@[\w.-]+\.\w+\s*$", re.ASCII)
+CONTACT_PHONE_PATTERN = re.compile(r"^[\s0-9()+-]+\Z")
+CONTACT_EMAIL_PATTERN = re.compile(r"^\s*[\w+=.#|!&-]+@[\w.-]+\.\w+\s*\Z", re.ASCII)
 CONTACT_FIELD_RULES = {
     "phone": (CONTACT_PHONE_PATTERN, "must be digits, spaces and ( ) + - only"),
     "email": (CONTACT_EMAIL_PATTERN, "must be an email address like ops@example.com"),
@@ -159,7 +159,7 @@ def require_contact_field(field, value, option):
 
 
 # CreateAccount's RoleName.
-ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
+ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}\Z", re.ASCII)
 
 
 def role_name_problem(role_name):
@@ -171,3 +171,29 @@ def role_name_problem(role_name):
 def require_role_name(role_name, option="role_name"):
     _require(option, role_name_problem(role_name))
     return role_name
+
+
+# ServicePrincipal of Organizations' trusted-access calls: the botocore model allows 1 to 128 characters of
+# [\w+=,.@-]; the services that support trusted access are all named like account.amazonaws.com (the
+# Organizations User Guide's list). A bare service name ("account") is refused here, before AWS refuses it.
+SERVICE_PRINCIPAL_MAX_LENGTH = 128
+SERVICE_PRINCIPAL_LABEL = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+SERVICE_PRINCIPAL_PATTERN = re.compile(rf"^{SERVICE_PRINCIPAL_LABEL}(\.{SERVICE_PRINCIPAL_LABEL})*\.amazonaws\.com\Z")
+
+
+def service_principal_problem(principal):
+    if not isinstance(principal, str) or not principal:
+        return "must be a service principal like account.amazonaws.com, not empty"
+    if len(principal) > SERVICE_PRINCIPAL_MAX_LENGTH:
+        return f"must be at most {SERVICE_PRINCIPAL_MAX_LENGTH} characters long, not {len(principal)}"
+    if not SERVICE_PRINCIPAL_PATTERN.match(principal):
+        return (
+            f"{principal!r} is not a service principal: give the service's lower-case DNS name ending in "
+            ".amazonaws.com, like account.amazonaws.com"
+        )
+    return None
+
+
+def require_service_principal(principal, option="service_principals"):
+    _require(option, service_principal_problem(principal))
+    return principal

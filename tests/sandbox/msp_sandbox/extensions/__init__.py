@@ -16,6 +16,7 @@ EXTENSION_MODULES = (
     "account_management",
     "organizational_units",
     "root_access",
+    "service_access",
     "trust_policy",
 )
 
