@@ -12,29 +12,62 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput
 from ansible_collections.msp.aws_accounts.plugins.module_utils.engineer_access import (
     DEFAULT_MAX_POLICIES_PER_GROUP,
+    POLICY_PATH,
     access_plan,
     engineer_problems,
     group_policies,
 )
 
 
-def engineer_group_policies(clients, groups, partition="aws", max_policies=DEFAULT_MAX_POLICIES_PER_GROUP):
+def engineer_group_policies(
+    clients,
+    groups,
+    partition="aws",
+    max_policies=DEFAULT_MAX_POLICIES_PER_GROUP,
+    engineers=None,
+    policy_path=POLICY_PATH,
+):
     """Each engineers' group with the managed policies that let it assume exactly its clients' roles."""
     try:
-        return group_policies(clients or [], groups or [], partition, max_policies=int(max_policies))
+        return group_policies(
+            clients or [],
+            groups or [],
+            partition,
+            max_policies=int(max_policies),
+            engineers=engineers,
+            policy_path=policy_path,
+        )
     except InvalidInput as e:
         raise AnsibleFilterError(f"engineer_group_policies: {e.option}: {e.rule}") from e
     except (KeyError, TypeError, AttributeError) as e:
         raise AnsibleFilterError(f"engineer_group_policies: a client or group entry is malformed: {e!r}") from e
 
 
-def engineer_access_plan(group_policies_, engineers, actual, account_id, partition="aws"):
+def engineer_access_plan(
+    group_policies_,
+    engineers,
+    actual,
+    account_id,
+    partition="aws",
+    max_policies=DEFAULT_MAX_POLICIES_PER_GROUP,
+    policy_path=POLICY_PATH,
+):
     """What to write in the identity account, from the groups' policies, the engineers and what it holds."""
     problems = engineer_problems(engineers or [], [{"name": g["name"]} for g in group_policies_ or []])
     if problems:
         raise AnsibleFilterError(f"engineer_access_plan: {problems[0][0]}: {problems[0][1]}")
     try:
-        return access_plan(group_policies_ or [], engineers or [], actual or {}, str(account_id), partition)
+        return access_plan(
+            group_policies_ or [],
+            engineers or [],
+            actual or {},
+            str(account_id),
+            partition,
+            max_policies=int(max_policies),
+            policy_path=policy_path,
+        )
+    except InvalidInput as e:
+        raise AnsibleFilterError(f"engineer_access_plan: {e.option}: {e.rule}") from e
     except (KeyError, TypeError, AttributeError) as e:
         raise AnsibleFilterError(f"engineer_access_plan: an entry is malformed: {e!r}") from e
 

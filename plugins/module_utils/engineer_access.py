@@ -9,15 +9,20 @@ ids) and the engineers' groups into, for each group, the customer-managed polici
 clients the group serves, and only with MFA. A managed policy holds at most 6144 characters (white space
 not counted), so a group with many roles gets numbered policies ``<group>-client-roles-01``, ``-02``...
 Everything is sorted, so the same input always gives the same documents and a re-run changes nothing.
+Every policy is on a path of its own (:data:`POLICY_PATH`), so one ListPolicies finds all of ours, those of
+groups no longer listed included.
 
 :func:`access_plan` compares those documents, the engineers and the groups' memberships with what the
-identity account holds (as ``aws_iam_group_info`` reads it) and says what to write: users to create,
-policies to write, groups to create, attach or adjust, and our policies no longer needed.
+identity account holds (as ``aws_iam_group_info`` reads it) and says what to write, in an order that never
+takes a role away from a group that keeps it: users to create, policies to create (before any group uses
+them), groups to create, attach or adjust, attached policies to rewrite (those gaining roles first), and
+our policies no longer needed, to detach and delete.
 """
 
 import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
+from ansible_collections.amazon.aws.plugins.module_utils.iam import validate_iam_identifiers
 
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput
 from ansible_collections.msp.aws_accounts.plugins.module_utils.iam_roles import policy_size
@@ -26,7 +31,9 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.policies import (
     MFA_AGE,
     MFA_PRESENT,
     POLICY_VERSION,
+    as_list,
     policies_differ,
+    statements,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.sts import role_arn
 
@@ -37,6 +44,10 @@ POLICY_NAME_MAX_LENGTH = 128
 DEFAULT_MAX_POLICIES_PER_GROUP = 10
 POLICY_NAME_INFIX = "-client-roles-"
 SID_PREFIX = "AssumeClientRolesWithMfa"
+# The IAM path of every policy this collection writes for the engineers' groups: nothing else lives there,
+# so ListPolicies(Scope=Local, PathPrefix=POLICY_PATH) finds all of ours, of groups listed or not.
+POLICY_PATH = "/msp-aws-accounts/"
+OUR_POLICY_NAME = re.compile(r"(.+)" + re.escape(POLICY_NAME_INFIX) + r"\d{2,}")
 
 
 def policy_name(group, number):
@@ -47,6 +58,13 @@ def policy_name(group, number):
 def is_policy_of(group, name):
     """Whether a policy name is one of the numbered policies this collection writes for ``group``."""
     return re.fullmatch(re.escape(group + POLICY_NAME_INFIX) + r"\d{2,}", name or "") is not None
+
+
+def policy_group(name):
+    """The group a numbered policy of ours was written for (``msp-oncall`` of ``msp-oncall-client-roles-02``),
+    or None when the name is not one of ours."""
+    match = OUR_POLICY_NAME.fullmatch(name or "")
+    return match.group(1) if match else None
 
 
 def managed_policy_arn_in(partition, account_id, name, path="/"):
@@ -61,23 +79,27 @@ def policy_description(group, name):
 # --- which roles a group may assume ---------------------------------------------------------------------
 
 
-def _served(group, clients):
-    """The clients a group serves: those it lists by inventory name, or all when it lists none."""
-    listed = group.get("clients")
-    if listed is None:
-        return clients
-    listed = set(listed)
-    return [client for client in clients if client["host"] in listed or client.get("key") in listed]
+def serves(group, host):
+    """Whether the engineers' ``group`` serves the client whose inventory name is ``host``: its ``clients``
+    (inventory names, as msp_engineer_groups documents them) list it, or it has no ``clients``.
+
+    Only the inventory name counts: a client key that happens to equal another client's inventory name
+    must not give a group that client's roles. The switch-role links use this rule too.
+    """
+    listed = (group or {}).get("clients")
+    return listed is None or host in listed
 
 
 def group_grants(group, clients, partition):
     """``{role ARN: mfa_max_age or None}`` of every role naming ``group`` in the clients it serves."""
     grants = {}
-    for client in _served(group, clients):
+    for client in clients:
+        if not serves(group, client["host"]):
+            continue
         for spec in client.get("roles") or []:
             if group["name"] not in (spec.get("engineer_groups") or []):
                 continue
-            arn = role_arn(partition, client["account_id"], spec["role_name"], spec.get("path") or "/")
+            arn = role_arn(partition, client["account_id"], spec["role_name"], spec["path"])
             grants.setdefault(arn, spec.get("mfa_max_age"))
     return grants
 
@@ -132,14 +154,20 @@ def split_grants(grants, max_size=MANAGED_POLICY_MAX_SIZE):
 
 
 def group_problems(groups):
-    """(variable, rule) pairs for engineers' groups that cannot work: names missing, repeated or too long."""
+    """(variable, rule) pairs for engineers' groups that cannot work: names or paths IAM refuses, names
+    repeated or too long for their policies' names."""
     problems, seen = [], set()
     longest = POLICY_NAME_MAX_LENGTH - len(policy_name("", 1))
     for index, group in enumerate(groups or []):
         name = group.get("name") if isinstance(group, dict) else None
-        if not isinstance(name, str) or not re.fullmatch(r"[\w+=,.@-]{1,128}", name):
-            problems.append((f"msp_engineer_groups[{index}].name", f"{name!r} is not an IAM group name"))
+        problem = validate_iam_identifiers("group", name=name) if isinstance(name, str) and name else "is required"
+        if problem:
+            problems.append((f"msp_engineer_groups[{index}].name", f"{name!r} is not an IAM group name: {problem}"))
             continue
+        path = group.get("path")
+        problem = validate_iam_identifiers("group", path=path) if isinstance(path, (str, type(None))) else "a string"
+        if problem:
+            problems.append((f"msp_engineer_groups[{index}].path", f"{path!r} is not an IAM path: {problem}"))
         if name in seen:
             problems.append((f"msp_engineer_groups[{index}].name", f"{name!r} is listed twice"))
         seen.add(name)
@@ -155,11 +183,19 @@ def group_problems(groups):
 
 
 def role_group_problems(clients, groups):
-    """(variable, rule) pairs for role specs naming engineers' groups that do not exist."""
+    """(variable, rule) pairs for role specs without a path, or naming engineers' groups that do not exist."""
     known = {group.get("name") for group in groups or [] if isinstance(group, dict)} - {None}
     problems = []
     for client in clients or []:
         for spec in client.get("roles") or []:
+            if not spec.get("path"):
+                problems.append(
+                    (
+                        f"{client['host']}: role {spec.get('key', spec.get('role_name'))} path",
+                        "is required (the role's IAM path, like /msp/): the groups' policies name the role's ARN, "
+                        "which holds the path",
+                    )
+                )
             for name in spec.get("engineer_groups") or []:
                 if name not in known:
                     problems.append(
@@ -172,12 +208,15 @@ def role_group_problems(clients, groups):
 
 
 def engineer_problems(engineers, groups):
-    """(variable, rule) pairs for engineers that are repeated or name groups that do not exist."""
+    """(variable, rule) pairs for engineers whose names IAM refuses, repeated, or naming unknown groups."""
     known = {group.get("name") for group in groups or [] if isinstance(group, dict)} - {None}
     problems, seen = [], set()
     for index, engineer in enumerate(engineers or []):
         name = engineer.get("name")
-        if name in seen:
+        problem = validate_iam_identifiers("user", name=name) if isinstance(name, str) and name else "is required"
+        if problem:
+            problems.append((f"msp_engineers[{index}].name", f"{name!r} is not an IAM user name: {problem}"))
+        elif name in seen:
             problems.append((f"msp_engineers[{index}].name", f"{name!r} is listed twice"))
         seen.add(name)
         for group in engineer.get("groups") or []:
@@ -196,19 +235,41 @@ def _require_none(problems):
 # --- the policies of every group ------------------------------------------------------------------------
 
 
+def policy_path_problem(path):
+    """Why ``path`` cannot hold our policies, or None: it must be an IAM path of the collection's own."""
+    problem = validate_iam_identifiers("policy", path=path) if isinstance(path, str) else "must be a string"
+    if problem:
+        return f"{path!r}: {problem}, like {POLICY_PATH}"
+    if path == "/":
+        return (
+            f"must be a path of the collection's own, like {POLICY_PATH}: every policy on it named "
+            "<group>-client-roles-NN is taken for ours, and those of groups no longer listed are deleted"
+        )
+    return None
+
+
 def group_policies(
     clients,
     groups,
     partition="aws",
     max_size=MANAGED_POLICY_MAX_SIZE,
     max_policies=DEFAULT_MAX_POLICIES_PER_GROUP,
+    engineers=None,
+    policy_path=POLICY_PATH,
 ):
-    """For each group (in the order given): ``{name, path, role_arns, policies: [{name, description, document}]}``.
+    """For each group (in the order given): ``{name, path, role_arns, policies: [{name, path, description,
+    document}]}``, the policies on ``policy_path``.
 
     A group that may assume no role gets no policy. More policies than ``max_policies`` (IAM's quota of
-    managed policies per group) raise InvalidInput naming the group.
+    managed policies per group) raise InvalidInput naming the group, as does any input IAM would refuse:
+    group names and paths, and (when given) the engineers' user names and groups.
     """
-    _require_none(group_problems(groups) + role_group_problems(clients, groups))
+    problem = policy_path_problem(policy_path)
+    problems = [("engineer_access_policy_path", problem)] if problem else []
+    problems += group_problems(groups) + role_group_problems(clients, groups)
+    if engineers is not None:
+        problems += engineer_problems(engineers, groups)
+    _require_none(problems)
     result = []
     for group in groups or []:
         grants = group_grants(group, clients or [], partition)
@@ -226,6 +287,7 @@ def group_policies(
             policies.append(
                 {
                     "name": name,
+                    "path": policy_path,
                     "description": policy_description(group["name"], name),
                     "document": policy_document(piece),
                 }
@@ -253,65 +315,150 @@ def _by_name(entries):
     return {entry["name"]: entry for entry in entries or []}
 
 
-def _group_changes(desired, actual, members, listed, documents, account_id, partition):
-    """The converge step of one group (or None), the policies it needs written, and our policies to delete."""
+def _arns(document):
+    """The resources (role ARNs) a policy document names, in any statement."""
+    return {arn for statement in statements(document) for arn in as_list(statement.get("Resource"))}
+
+
+def update_order(updates, documents):
+    """``updates`` (one group's attached policies to rewrite) in an order that never drops a role it keeps.
+
+    A rewrite that takes away an ARN another rewrite adds comes after that one: when a client added early in
+    the sorted order pushes a role from ``-01`` to ``-02``, ``-02`` gets it before ``-01`` loses it, and the
+    other way round when a client leaves. Sorted pieces cannot make this circular; ties go by name.
+    """
+    by_name = {policy["name"]: policy for policy in updates}
+    old = {name: _arns(documents.get(name)) for name in by_name}
+    new = {name: _arns(policy["document"]) for name, policy in by_name.items()}
+    needs = {
+        name: {other for other in by_name if other != name and (old[name] - new[name]) & (new[other] - old[other])}
+        for name in by_name
+    }
+    ordered, pending = [], sorted(by_name)
+    while pending:
+        ready = [name for name in pending if needs[name] <= set(ordered)] or pending
+        ordered.append(ready[0])
+        pending.remove(ready[0])
+    return [by_name[name] for name in ordered]
+
+
+def _group_changes(desired, actual, members, ctx):
+    """The converge step of one group (or None), and its policies to create, to rewrite and to delete."""
+    group = desired["name"]
     exists = bool(actual and actual.get("exists"))
     current_members = set(actual.get("users") or []) if exists else set()
     attached = {p["name"]: p["arn"] for p in (actual.get("attached_policies") or [])} if exists else {}
-    wanted = {p["name"]: p for p in desired["policies"]}
-    arns = [managed_policy_arn_in(partition, account_id, name) for name in wanted]
-
-    to_write = [
-        dict(policy, group=desired["name"])
+    wanted = {p["name"]: dict(p, group=group) for p in desired["policies"]}
+    arns = {
+        name: managed_policy_arn_in(ctx["partition"], ctx["account_id"], name, policy["path"])
         for name, policy in wanted.items()
-        if name not in documents or policies_differ(documents[name], policy["document"])
-    ]
+    }
+    unattached = [name for name in wanted if attached.get(name) != arns[name]]
+    docs = ctx["documents"]
+    to_create = [wanted[name] for name in unattached]
+    to_update = update_order(
+        [
+            policy
+            for name, policy in wanted.items()
+            if name not in unattached and (name not in docs or policies_differ(docs[name], policy["document"]))
+        ],
+        docs,
+    )
     to_delete = [
-        {"group": desired["name"], "name": name, "arn": arn}
+        {"group": group, "name": name, "arn": arn}
         for name, arn in sorted(attached.items())
-        if is_policy_of(desired["name"], name) and name not in wanted and _account_of(arn) == account_id
+        if is_policy_of(group, name) and name not in wanted and _account_of(arn) == ctx["account_id"]
     ]
+    deleted = {entry["name"] for entry in to_delete} | set(ctx["stale"])
+    others = sorted(name for name in attached if name not in wanted and name not in deleted)
+    if len(wanted) + len(others) > ctx["max_policies"]:
+        raise InvalidInput(
+            f"msp_engineer_groups {group}",
+            f"its {len(wanted)} policies of ours and the {len(others)} other managed policies attached to it "
+            f"({', '.join(others)}) are {len(wanted) + len(others)}, more than the {ctx['max_policies']} a group may "
+            "have attached (IAM counts them all); detach some, raise IAM's quota (up to 20) and the role's "
+            "engineer_access_max_policies, or split the group",
+        )
+    listed = ctx["listed"]
     removed = sorted((current_members & listed) - members)
     added = sorted(members - current_members)
-    unattached = [arn for name, arn in zip(wanted, arns, strict=True) if name not in attached]
     path_differs = exists and (actual.get("path") or "/") != desired["path"]
     if exists and not (removed or added or unattached or path_differs):
-        return None, to_write, to_delete
+        return None, to_create, to_update, to_delete
     step = {
-        "name": desired["name"],
+        "name": group,
         "path": desired["path"],
         "create": not exists,
-        "managed_policies": arns,
+        "managed_policies": list(arns.values()),
         "users": sorted((current_members - set(removed)) | members),
         "purge_users": bool(removed),
         "users_added": added,
         "users_removed": removed,
-        "policies_attached": unattached,
+        "policies_attached": [arns[name] for name in unattached],
     }
-    return step, to_write, to_delete
+    return step, to_create, to_update, to_delete
 
 
-def access_plan(desired_groups, engineers, actual, account_id, partition="aws"):
+def access_plan(
+    desired_groups,
+    engineers,
+    actual,
+    account_id,
+    partition="aws",
+    max_policies=DEFAULT_MAX_POLICIES_PER_GROUP,
+    policy_path=POLICY_PATH,
+):
     """What to write in the identity account so it holds ``desired_groups`` (:func:`group_policies`) and
-    the engineers' memberships, given ``actual`` as ``aws_iam_group_info`` returns it.
+    the engineers' memberships, given ``actual`` as ``aws_iam_group_info`` returns it (``policies``: ours,
+    listed on ``policy_path``).
 
-    Returns ``{users_to_create, policies_to_write, groups_to_converge, policies_to_delete, changed}``.
-    Only the listed engineers' memberships of the listed groups are managed: other members stay.
+    Returns ``{users_to_create, policies_to_create, groups_to_converge, policies_to_update,
+    policies_to_delete, changed}``, in the order a run writes them: a policy is created before a group
+    uses it, and attached policies are rewritten (those gaining roles first) only once every new one is
+    attached, so a group never loses, even briefly, a role it keeps. Deleted: our policies a listed group
+    no longer needs, and every policy of ours on ``policy_path`` no listed group wants (a group taken out
+    of the inventory, a piece a failed run created but never attached). Only the listed engineers'
+    memberships of the listed groups are managed: other members stay. A group whose policies and the
+    others attached to it would pass ``max_policies`` raises InvalidInput naming it.
     """
+    wanted = {p["name"] for group in desired_groups for p in group["policies"]}
+    stale = {
+        p["name"]: {"group": policy_group(p["name"]), "name": p["name"], "arn": p["arn"]}
+        for p in actual.get("policies") or []
+        if p.get("path") == policy_path
+        and policy_group(p["name"])
+        and p["name"] not in wanted
+        and _account_of(p["arn"]) == account_id
+    }
     actual_groups = _by_name(actual.get("groups"))
     actual_users = _by_name(actual.get("users"))
-    documents = actual.get("policy_documents") or {}
     listed = {engineer["name"] for engineer in engineers or []}
-    plan = {"users_to_create": [], "policies_to_write": [], "groups_to_converge": [], "policies_to_delete": []}
-    plan["users_to_create"] = sorted(name for name in listed if not (actual_users.get(name) or {}).get("exists"))
+    ctx = {
+        "account_id": account_id,
+        "partition": partition,
+        "documents": actual.get("policy_documents") or {},
+        "listed": listed,
+        "stale": stale,
+        "max_policies": max_policies,
+    }
+    plan = {
+        "users_to_create": sorted(name for name in listed if not (actual_users.get(name) or {}).get("exists")),
+        "policies_to_create": [],
+        "groups_to_converge": [],
+        "policies_to_update": [],
+        "policies_to_delete": [],
+    }
     for desired in desired_groups:
         members = {e["name"] for e in engineers or [] if desired["name"] in (e.get("groups") or [])}
-        step, to_write, to_delete = _group_changes(
-            desired, actual_groups.get(desired["name"]), members, listed, documents, account_id, partition
+        step, to_create, to_update, to_delete = _group_changes(
+            desired, actual_groups.get(desired["name"]), members, ctx
         )
-        plan["policies_to_write"] += to_write
-        plan["policies_to_delete"] += to_delete
+        plan["policies_to_create"] += to_create
+        plan["policies_to_update"] += to_update
+        for entry in to_delete:
+            stale.setdefault(entry["name"], entry)
         if step:
             plan["groups_to_converge"].append(step)
+    plan["policies_to_delete"] = [stale[name] for name in sorted(stale)]
     plan["changed"] = any(plan[key] for key in list(plan))
     return plan

@@ -53,22 +53,26 @@ def collections_path():
     return f"{DEV_TREE}:{amazon_aws.parents[2]}"
 
 
-def onboarding_playbook(endpoint, world, account_id):
-    """The two roles as playbooks/onboard.yml runs them, for one client, as the management account."""
+def management_connection(endpoint, world):
+    """The module defaults of the aws action group: the management account's keys, pointed at the sandbox."""
     credentials = world["management"]["credentials"]
-    connection = {
+    return {
         "endpoint_url": endpoint,
         "region": REGION,
         "access_key": credentials["aws_access_key_id"],
         "secret_key": credentials["aws_secret_access_key"],
     }
+
+
+def onboarding_playbook(endpoint, world, account_id):
+    """The two roles as playbooks/onboard.yml runs them, for one client, as the management account."""
     client = {"host": "acme", "key": "acme", "name": "ACME Corp", "account_id": account_id, "roles": CATALOGUE}
     return [
         {
             "name": "Onboard the roles and the engineers' access",
             "hosts": "localhost",
             "gather_facts": False,
-            "module_defaults": {"group/msp.aws_accounts.aws": connection},
+            "module_defaults": {"group/msp.aws_accounts.aws": management_connection(endpoint, world)},
             "tasks": [
                 {
                     "name": "Create the cross-account roles",
@@ -199,3 +203,68 @@ def test_a_second_run_writes_nothing(onboarded, aws, sandbox, sandbox_endpoint, 
     assert "changed=0" in output
     # The one AssumeRole into the client account is all the sandbox counts as a write.
     assert summary["writes_by_action"] == {"sts:AssumeRole": 1}
+    # The engineers' side reads two groups, two users, our policies in one list, and the two documents, with
+    # their default versions from that list (no GetPolicy): 9 calls.
+    reads = ("GetGroup", "ListAttachedGroupPolicies", "GetUser", "ListPolicies", "GetPolicy", "GetPolicyVersion")
+    engineer_side = {a: n for a, n in summary["by_action"].items() if a.split(":")[1] in reads}
+    assert engineer_side == {
+        "iam:GetGroup": 2,
+        "iam:ListAttachedGroupPolicies": 2,
+        "iam:GetUser": 2,
+        "iam:ListPolicies": 1,
+        "iam:GetPolicyVersion": 2,
+    }
+
+
+def access_playbook(endpoint, world, clients):
+    """Only the engineer_access role, for the on-call group of ``clients`` (their accounts need not exist)."""
+    return [
+        {
+            "name": "Grant the on-call engineers access",
+            "hosts": "localhost",
+            "gather_facts": False,
+            "module_defaults": {"group/msp.aws_accounts.aws": management_connection(endpoint, world)},
+            "tasks": [
+                {
+                    "name": "Grant the engineers access",
+                    "ansible.builtin.include_role": {"name": "msp.aws_accounts.engineer_access"},
+                    "vars": {
+                        "engineer_access_account_id": MANAGEMENT,
+                        "engineer_access_management_account_id": MANAGEMENT,
+                        "engineer_access_groups": [{"name": "msp-oncall"}],
+                        "engineer_access_engineers": [{"name": "bob", "groups": ["msp-oncall"]}],
+                        "engineer_access_clients": clients,
+                    },
+                }
+            ],
+        }
+    ]
+
+
+def oncall_clients(count):
+    return [
+        {
+            "host": f"client{n:03d}",
+            "key": f"client{n:03d}",
+            "account_id": f"{100000000000 + n:012d}",
+            "roles": [{"key": "oncall", "role_name": "MspOnCall", "path": "/msp/", "engineer_groups": ["msp-oncall"]}],
+        }
+        for n in range(count)
+    ]
+
+
+def test_a_group_growing_to_two_policies_gets_the_second_attached_before_the_first_shrinks(
+    aws, sandbox, sandbox_endpoint, world, tmp_path
+):
+    run_playbook(access_playbook(sandbox_endpoint, world, oncall_clients(100)), tmp_path)
+    mark = sandbox.mark()
+    run_playbook(access_playbook(sandbox_endpoint, world, oncall_clients(200)), tmp_path)
+    writes = [c["action"] for c in sandbox.calls(since=mark, service="iam")["calls"] if c["is_write"]]
+    # -02 is created and attached while -01 still allows every role it had; only then does -01 shrink.
+    assert writes.index("CreatePolicy") < writes.index("AttachGroupPolicy") < writes.index("CreatePolicyVersion"), (
+        writes
+    )
+    iam = aws.management("iam")
+    attached = iam.list_attached_group_policies(GroupName="msp-oncall")["AttachedPolicies"]
+    assert sorted(p["PolicyName"] for p in attached) == ["msp-oncall-client-roles-01", "msp-oncall-client-roles-02"]
+    assert {p["PolicyArn"].split(":policy")[1].rsplit("/", 1)[0] for p in attached} == {"/msp-aws-accounts"}
