@@ -28,9 +28,10 @@ def msp_problems(settings, clients=None):
     return inventory_checks.msp_problems(settings, clients)
 
 
-def client_problems(clients, role_catalogue, engineer_groups=None):
-    """The problems of every client's entry and across clients, one string each naming host and variable."""
-    return inventory_checks.client_problems(clients, role_catalogue, engineer_groups)
+def client_problems(clients, role_catalogue, engineer_groups=None, selected=None):
+    """The problems of every client's entry and across clients, one string each naming host and variable;
+    ``selected`` (the clients this run onboards) also checks their client_credentials."""
+    return inventory_checks.client_problems(clients, role_catalogue, engineer_groups, selected)
 
 
 def client_accounts(clients, accounts):

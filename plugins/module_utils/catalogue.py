@@ -110,8 +110,15 @@ def selected_roles(client_roles, default_roles):
 
 
 def display_name(client_name, key):
-    """The switch-role label: ``ACME Corp admin``, cut to what the console shows."""
-    return f"{client_name} {key}"[:DISPLAY_NAME_MAX_LENGTH]
+    """The switch-role label: ``ACME Corp admin``, within what the console shows. A long client name is cut,
+    never the key: a key has no space, so the roles of one client (unique keys) keep labels of their own."""
+    label = f"{client_name} {key}"
+    if len(label) <= DISPLAY_NAME_MAX_LENGTH:
+        return label
+    room = DISPLAY_NAME_MAX_LENGTH - len(key) - 1
+    if room < 1:
+        return key[:DISPLAY_NAME_MAX_LENGTH]
+    return f"{client_name[:room].rstrip()} {key}"
 
 
 def role_spec(entry, client_name, path, custom=False, where="msp_role_catalogue"):
@@ -177,7 +184,8 @@ def client_accounts(clients, accounts):
                 "(play 2 of playbooks/onboard.yml; select clients with -e client, not with a --limit that leaves "
                 "some out)",
             )
-        join = _client_value(client, "client_join", CREATE)
+        # The client role's fact (client_join with its default); hostvars never hold a role's defaults.
+        join = _client_value(client, "client_resolved_join", _client_value(client, "client_join", CREATE))
         if join == INVITE:
             account = by_id.get(str(_client_value(client, "client_account_id", "")))
         else:

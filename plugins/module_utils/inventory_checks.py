@@ -34,11 +34,13 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.catalogue import 
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput
 from ansible_collections.msp.aws_accounts.plugins.module_utils.iam_roles import (
     INLINE_POLICY_NAME,
+    TAGS_MAX,
     description_problem,
     inline_policies_size_problem,
     max_session_duration_problem,
     tags_problem,
 )
+from ansible_collections.msp.aws_accounts.plugins.module_utils.link_publishing import KEY_PATTERN, profile_name
 from ansible_collections.msp.aws_accounts.plugins.module_utils.organizational_units import parse_parent, parse_path
 from ansible_collections.msp.aws_accounts.plugins.module_utils.policies import (
     managed_policy_arn,
@@ -83,9 +85,10 @@ CLIENT_DEFAULTS = {
     "client_custom_roles": [],
 }
 ACCESS_ROLE_SETTINGS = ("msp_identity_access_role_name", "msp_created_access_role_name", "msp_invited_access_role_name")
-REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+# Matched whole (fullmatch): a pattern's "$" would also accept a trailing newline.
+REGION_PATTERN = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 # A role's key names CLI profiles (acme-admin), link labels and password-manager entries.
-ROLE_KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+ROLE_KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
 # Managed policy names are checked for form only; the partition is the one the links and trusts use.
 PARTITION = "aws"
 
@@ -147,6 +150,15 @@ def _contacts_problems(report, contacts, variable):
         report.add(variable, "must map billing, operations and security to a contact")
 
 
+def _account_tags_problem(tags, own=None):
+    """AWS Organizations' rules for an account's tags (IAM's rules, but an account's count): ``tags`` are all
+    the account gets; the per-tag rules are checked on ``own`` (its own variable's tags; None: all)."""
+    if len(tags) > TAGS_MAX:
+        together = " with msp_default_tags" if own is not None else ""
+        return f"an AWS account holds at most {TAGS_MAX} tags; these give it {len(tags)}{together}"
+    return tags_problem(tags if own is None else own)
+
+
 def _ou_layout(paths):
     """The OU paths (as name tuples) of msp_organizational_units that parse."""
     layout = []
@@ -192,7 +204,7 @@ def _role_entry_problems(report, entry, where, group_names, path):
     check(
         "key",
         None
-        if ROLE_KEY_PATTERN.match(key or "")
+        if ROLE_KEY_PATTERN.fullmatch(key or "")
         else f"{key!r} must be 1 to 32 letters, digits, '-' and '_' (it names CLI profiles and links), like oncall",
     )
     problem = role_name_problem(role_name)
@@ -214,7 +226,7 @@ def _role_entry_problems(report, entry, where, group_names, path):
             check("managed_policies", f"{e.rule}; give an AWS-managed name or a policy ARN")
     documents = {}
     for name, document in (values["inline_policies"] or {}).items():
-        if not INLINE_POLICY_NAME.match(str(name)):
+        if not INLINE_POLICY_NAME.fullmatch(str(name)):
             check("inline_policies", f"{name!r} is not a policy name (1 to 128 letters, digits and + = , . @ _ -)")
             continue
         try:
@@ -283,7 +295,7 @@ def _account_problems(report, settings):
     if problem:
         report.add("msp_mailbox", f"{mailbox!r} {problem}")
     region = settings.get("msp_region")
-    if not REGION_PATTERN.match(region if isinstance(region, str) else ""):
+    if not REGION_PATTERN.fullmatch(region if isinstance(region, str) else ""):
         report.add("msp_region", f"{region!r} must be an AWS region like us-east-1")
     if not _is_text(settings.get("msp_name")):
         report.add("msp_name", "is required: the MSP's name, shown in the switch-role pages")
@@ -295,8 +307,15 @@ def _account_problems(report, settings):
     timeout = _as(check_type_int, _setting(settings, "msp_wait_timeout", MSP_DEFAULTS), None)
     if timeout is not None and timeout <= 0:
         report.add("msp_wait_timeout", f"must be a positive number of seconds, not {timeout}")
-    if not _is_text(_setting(settings, "msp_cli_source_profile", MSP_DEFAULTS)):
-        report.add("msp_cli_source_profile", "must name the ~/.aws/config profile of the engineers' own keys")
+    source_profile = _setting(settings, "msp_cli_source_profile", MSP_DEFAULTS)
+    # The switch_role_links role's rule for profile names (link_publishing), checked before any write.
+    if not (isinstance(source_profile, str) and KEY_PATTERN.fullmatch(source_profile)):
+        report.add(
+            "msp_cli_source_profile",
+            f"{source_profile!r} must name the ~/.aws/config profile of the engineers' own keys: letters, digits, "
+            "'_', '.' and '-', starting with a letter or digit (no spaces; it goes into every generated profile), "
+            "like msp-main",
+        )
 
 
 def _account_defaults_problems(report, settings):
@@ -312,7 +331,7 @@ def _account_defaults_problems(report, settings):
     if problem:
         report.add("msp_default_ou", problem)
     tags = _as(check_type_dict, _setting(settings, "msp_default_tags", MSP_DEFAULTS), {})
-    problem = tags_problem(tags)
+    problem = _account_tags_problem(tags)
     if problem:
         report.add("msp_default_tags", problem)
 
@@ -446,12 +465,26 @@ def _identity_problems(report, client, settings):
         elif account_id == settings.get("msp_management_account_id"):
             report.add("client_account_id", f"{account_id} is the organization's management account, not a client's")
             account_id = None
+        elif account_id == settings.get("msp_identity_account_id"):
+            report.add(
+                "client_account_id",
+                f"{account_id} is the MSP's identity account (msp_identity_account_id), where the engineers sign in; "
+                "not a client's",
+            )
+            account_id = None
     email = client.get("client_email")
     if email is not None:
         problem = email_problem(email)
         if problem:
             report.add("client_email", f"{email!r} {problem}")
             email = None
+    elif join == INVITE:
+        # A plus-address of msp_mailbox is a created account's; an invited account keeps the root email it has.
+        report.add(
+            "client_email",
+            "is required when client_join is invite: the invited account's current root email (the playbooks find "
+            "the account with it and never change it)",
+        )
     elif key is not None and not email_problem(settings.get("msp_mailbox")):
         try:
             email = plus_address(settings["msp_mailbox"], key)
@@ -466,7 +499,9 @@ def _placement_problems(report, client, settings):
         problem = _ou_problem(client["client_ou"], "client_ou", _ou_layout(paths), _known(paths))
         if problem:
             report.add("client_ou", problem)
-    problem = tags_problem(_as(check_type_dict, _setting(client, "client_tags", CLIENT_DEFAULTS), {}))
+    tags = _as(check_type_dict, _setting(client, "client_tags", CLIENT_DEFAULTS), {})
+    default_tags = _as(check_type_dict, _setting(settings, "msp_default_tags", MSP_DEFAULTS), {})
+    problem = _account_tags_problem({**default_tags, **tags}, tags)
     if problem:
         report.add("client_tags", problem)
     contacts = _setting(client, "client_alternate_contacts", CLIENT_DEFAULTS)
@@ -474,6 +509,8 @@ def _placement_problems(report, client, settings):
 
 
 def _role_problems(report, client, settings, catalogue, group_names):
+    """Report the problems of the client's roles; return ``[(role key, variable)]`` of those with a usable key,
+    the variable naming where the role comes from."""
     by_key = {}
     for entry in catalogue:
         fields, _problems = entry_fields(entry)
@@ -482,9 +519,11 @@ def _role_problems(report, client, settings, catalogue, group_names):
     known = _known(sorted(by_key))
     given = client.get("client_roles")
     chosen = selected_roles(_as(check_type_list, given, []) if given is not None else None, [])
+    chosen_variable = "client_roles"
     if given is None:
         # msp_default_roles: unknown keys there are the MSP settings' problem, reported by msp_problems.
         chosen = [key for key in _as(check_type_list, settings.get("msp_default_roles"), []) if key in by_key]
+        chosen_variable = "client_roles (not set, so msp_default_roles)"
     for key in chosen:
         if key not in by_key:
             report.add("client_roles", f"{key!r} is not in msp_role_catalogue (known: {known})")
@@ -495,34 +534,102 @@ def _role_problems(report, client, settings, catalogue, group_names):
     role_names.update(_access_role_names(settings))
     path = _setting(settings, "msp_role_path", MSP_DEFAULTS)
     custom_roles = _as(check_type_list, _setting(client, "client_custom_roles", CLIENT_DEFAULTS), [])
+    roles = [(key, chosen_variable) for key in keys]
     _role_entries_problems(report, custom_roles, "client_custom_roles", group_names, path, keys, role_names)
+    for index, entry in enumerate(custom_roles):
+        key = entry_fields(entry)[0].get("key")
+        # A key its catalogue roles already have is reported above.
+        if isinstance(key, str) and key not in dict(roles):
+            roles.append((key, f"{_entry_label('client_custom_roles', index, entry)}.key"))
+    return [(key, variable) for key, variable in roles if ROLE_KEY_PATTERN.fullmatch(key)]
 
 
 def _client_settings(client):
     """The MSP-wide settings as the client's host variables hold them, with the msp role's defaults."""
-    names = (*MSP_DEFAULTS, "msp_mailbox", "msp_management_account_id")
+    names = (*MSP_DEFAULTS, "msp_mailbox", "msp_management_account_id", "msp_identity_account_id")
     return {name: _setting(client, name, MSP_DEFAULTS) for name in names}
 
 
 def client_entry_problems(client, catalogue, engineer_groups):
-    """``(problems, key, root email, account id)`` of one client's entry (its host variables)."""
+    """``(problems, found)`` of one client's entry (its host variables): ``found`` holds what other clients must
+    not share, each None when unusable: ``key``, ``email`` (the root email), ``account_id``, and ``roles``,
+    ``[(role key, variable)]``."""
     host = client.get("inventory_hostname")
     report = Problems(host)
     settings = _client_settings(client)
     group_names = [group.get("name") for group in engineer_groups or [] if isinstance(group, dict)]
     key, email, account_id = _identity_problems(report, client, settings)
     _placement_problems(report, client, settings)
-    _role_problems(report, client, settings, _as(check_type_list, catalogue, []), group_names)
-    return list(report), key, email, account_id
+    roles = _role_problems(report, client, settings, _as(check_type_list, catalogue, []), group_names)
+    return list(report), {"key": key, "email": email, "account_id": account_id, "roles": roles}
 
 
-def client_problems(clients, catalogue, engineer_groups):
+# One job onboards the clients of one -e client; an AWX credential that injects client_credentials as an extra
+# variable gives them to every host of that job.
+ONE_PER_JOB = (
+    "client_credentials given as an extra variable (an AWX credential injects one) reach every client of the job: "
+    "onboard an invited client with its credentials in a job of its own (-e client={host})"
+)
+
+
+def _credentials_problems(report, client, selected, credentials_owners):
+    """``client_credentials`` of a client this run onboards: an invited client's own, for it alone."""
+    credentials = client.get("client_credentials")
+    if report.host not in selected or credentials is None:
+        return
+    if _setting(client, "client_join", CLIENT_DEFAULTS) != INVITE:
+        report.add(
+            "client_credentials",
+            "only for client_join invite (the client's own keys accept the invitation); this client's account is "
+            f"created by the organization. {ONE_PER_JOB.format(host='<the invited client>')}",
+        )
+        return
+    for other, other_credentials in credentials_owners:
+        if other_credentials == credentials:
+            report.add(
+                "client_credentials",
+                f"the same as {other}'s, but an account's credentials belong to that one account. "
+                f"{ONE_PER_JOB.format(host=report.host)}",
+            )
+            return
+    credentials_owners.append((report.host, credentials))
+
+
+def _profile_problems(report, client, found, profiles):
+    """The CLI profile of each of the client's roles, ``<client key>-<role key>`` (link_publishing's names): one
+    per role of all clients, and none named as the engineers' own (msp_cli_source_profile)."""
+    source_profile = _setting(client, "msp_cli_source_profile", MSP_DEFAULTS)
+    for role_key, variable in found["roles"]:
+        profile = profile_name(found["key"], role_key)
+        other = profiles.setdefault(profile, (report.host, role_key))
+        if other[0] != report.host:
+            report.add(
+                variable,
+                f"its role {role_key} gets the CLI profile {profile}, which is also the profile of {other[0]}'s role "
+                f"{other[1]} (profiles are named <client key>-<role key>): change the role's key or a client_key",
+            )
+        if profile == source_profile:
+            report.add(
+                variable,
+                f"its role {role_key} gets the CLI profile {profile}, the name of msp_cli_source_profile (the "
+                "engineers' own keys, which every generated profile starts from): change the role's key, the "
+                "client_key or msp_cli_source_profile",
+            )
+
+
+def client_problems(clients, catalogue, engineer_groups, selected=None):
     """Every problem of the clients' entries (their host variables, each with ``inventory_hostname``), one by
-    one and against each other: a key, root email or account id may belong to one client only."""
+    one and against each other: a key, root email, account id or CLI profile may belong to one client only.
+
+    ``selected``: the inventory names of the clients this run onboards. Their ``client_credentials`` must be an
+    invited client's own, for it alone (an extra variable, as AWX injects a credential, reaches every host, so a
+    client not onboarded is not judged by it). None: not checked."""
     problems = []
     owners = {"key": {}, "email": {}, "account": {}}
+    profiles, credentials_owners = {}, []
     for client in clients or []:
-        found, key, email, account_id = client_entry_problems(client, catalogue, engineer_groups)
+        entry_problems, found = client_entry_problems(client, catalogue, engineer_groups)
+        key, email, account_id = found["key"], found["email"], found["account_id"]
         report = Problems(client.get("inventory_hostname"))
         duplicate_key = key is not None and key.lower() in owners["key"]
         if duplicate_key:
@@ -531,6 +638,8 @@ def client_problems(clients, catalogue, engineer_groups):
                 f"{key!r} is also {owners['key'][key.lower()]}'s key: every client needs its own (it is in the root "
                 "email, profile names and link files); set another client_key on one of them",
             )
+        elif key is not None:
+            _profile_problems(report, client, found, profiles)
         if email is not None and email.lower() in owners["email"] and not duplicate_key:
             variable = "client_email" if client.get("client_email") is not None else "client_email (not set)"
             report.add(
@@ -546,5 +655,7 @@ def client_problems(clients, catalogue, engineer_groups):
         for kind, value in (("key", key and key.lower()), ("email", email and email.lower()), ("account", account_id)):
             if value is not None:
                 owners[kind].setdefault(value, report.host)
-        problems.extend(found + list(report))
+        if selected is not None:
+            _credentials_problems(report, client, selected, credentials_owners)
+        problems.extend(entry_problems + list(report))
     return problems

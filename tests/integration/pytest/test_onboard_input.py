@@ -5,7 +5,9 @@ so a run that got past the validation would write) and proves from the sandbox's
 was made since the mark, and that the failure names the inventory host and the variable to fix.
 """
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -87,6 +89,20 @@ def admin_colour_with_hash(data):
     data["msp_role_catalogue"][0]["color"] = "#F2B0A9"
 
 
+def source_profile_with_space(data):
+    data["msp_cli_source_profile"] = "my profile"
+
+
+def recap(output: str, host: str) -> str:
+    """The PLAY RECAP line of ``host`` (empty when the host ran nothing)."""
+    found = re.search(rf"^{re.escape(host)}\s+: ok=.*$", output, re.MULTILINE)
+    return found.group(0) if found else ""
+
+
+# Client credentials as an AWX credential injects them: an extra variable, which every host gets.
+EXTRA_CREDENTIALS = json.dumps({"client_credentials": {"access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "not-real"}})
+
+
 CASES = {
     "unknown-catalogue-role": (
         client_vars("acme", client_roles=["admn", "oncall"]),
@@ -102,6 +118,62 @@ CASES = {
         client_vars("globex", client_account_id=None),
         ["-e", "client=globex"],
         ["globex: client_account_id: is required when client_join is invite"],
+    ),
+    # Without it the plus-address of msp_mailbox would be used, and the run fail after the invitation was sent.
+    "invite-without-email": (
+        client_vars("globex", client_email=None),
+        ["-e", "client=globex"],
+        ["globex: client_email: is required when client_join is invite: the invited account's current root email"],
+    ),
+    "credentials-incomplete": (
+        client_vars("globex", client_credentials={"access_key": "AKIAEXAMPLEEXAMPLE"}),
+        ["-e", "client=globex"],
+        ["fatal: [globex]", "parameters are required together: access_key, secret_key found in client_credentials"],
+    ),
+    "credentials-profile-and-keys": (
+        client_vars(
+            "globex",
+            client_credentials={
+                "profile": "globex",
+                "access_key": "AKIAEXAMPLEEXAMPLE",
+                "secret_key": "not-a-real-secret",
+            },
+        ),
+        ["-e", "client=globex"],
+        ["fatal: [globex]", "parameters are mutually exclusive: profile|access_key found in client_credentials"],
+    ),
+    "credentials-empty": (
+        client_vars("globex", client_credentials={"session_token": "not-a-real-token"}),
+        ["-e", "client=globex"],
+        ["fatal: [globex]", "one of the following is required: profile, access_key found in client_credentials"],
+    ),
+    # An AWX credential's extra variable reaches acme too, which is created: one invited client per job.
+    "credentials-for-every-client": (
+        None,
+        ["-e", "client=clients", "-e", EXTRA_CREDENTIALS],
+        [
+            "acme: client_credentials: only for client_join invite",
+            "reach every client of the job: onboard an invited client with its credentials in a job of its own "
+            "(-e client=<the invited client>)",
+        ],
+    ),
+    "source-profile-the-links-refuse": (
+        ("group_vars/all/msp.yml", source_profile_with_space),
+        ["-e", "client=acme"],
+        ["msp_cli_source_profile: 'my profile' must name the ~/.aws/config profile of the engineers' own keys"],
+    ),
+    # Client acme-eu's admin and client acme's eu-admin: both acme-eu-admin, which the links refuse at the end.
+    "cli-profiles-collide": (
+        [
+            client_vars("acme", client_custom_roles=[{"key": "eu-admin", "role_name": "AcmeEuAdmin"}]),
+            client_vars("hooli", client_key="acme-eu", client_roles=["admin"], client_custom_roles=[]),
+        ],
+        ["-e", "client=acme"],
+        [
+            "The clients of the inventory need fixing:",
+            "hooli: client_roles: its role admin gets the CLI profile acme-eu-admin, which is also the profile of "
+            "acme's role eu-admin",
+        ],
     ),
     "duplicate-client-keys": (
         client_vars("hooli", client_key="acme"),
@@ -150,8 +222,8 @@ CASES = {
 
 @pytest.mark.parametrize(("breakage", "args", "expected"), CASES.values(), ids=CASES.keys())
 def test_bad_input_fails_before_any_write(inventory, tmp_path, sandbox, sandbox_endpoint, breakage, args, expected):
-    if breakage:
-        edit(inventory, *breakage)
+    for relative, change in [breakage] if isinstance(breakage, tuple) else breakage or []:
+        edit(inventory, relative, change)
     mark = sandbox.mark()
     rc, output = run_playbook(inventory, tmp_path, sandbox_endpoint, *args)
     assert rc != 0, output
@@ -193,4 +265,87 @@ def test_the_example_inventory_validates(tmp_path):
     )
     assert rc == 0, output
     for host in ("northwind", "initech", "umbrella"):
-        assert f"{host}" in output and "failed=0" in output, output
+        assert re.search(r"\bfailed=0\b", recap(output, host)), output
+
+
+# -e client as people and AWX give it; play 3 (the first that writes) onboards exactly these clients.
+SELECTIONS = {
+    "one": (["-e", "client=hooli"], ["hooli"]),
+    "comma-list-with-spaces": (["-e", "client='acme, globex'"], ["acme", "globex"]),
+    "json-list-as-awx-sends-it": (["-e", json.dumps({"client": ["acme", "globex"]})], ["acme", "globex"]),
+    "every-client": (["-e", "client=clients"], ["acme", "globex", "hooli"]),
+}
+
+
+def play_hosts(listing: str, play: str) -> list[str]:
+    """The hosts ``--list-hosts`` shows for the play named ``play``."""
+    section = listing.split(f": {play}", 1)[1].split("play #", 1)[0]
+    return sorted(line.strip() for line in section.split("hosts (", 1)[1].splitlines()[1:] if line.strip())
+
+
+@pytest.mark.parametrize(("args", "hosts"), SELECTIONS.values(), ids=SELECTIONS.keys())
+def test_client_selection(inventory, tmp_path, sandbox, sandbox_endpoint, args, hosts):
+    rc, listing = run_playbook(inventory, tmp_path, sandbox_endpoint, *args, "--list-hosts")
+    assert rc == 0, listing
+    assert play_hosts(listing, "Onboard the client accounts") == hosts, listing
+    # Play 1 reads -e client as play 3's pattern does: it accepts every form.
+    rc, output = run_playbook(inventory, tmp_path, sandbox_endpoint, *args, "--tags", "validate")
+    assert rc == 0, output
+    assert re.search(r"\bfailed=0\b", recap(output, "localhost")), output
+
+
+def test_an_invited_client_with_credentials_is_onboarded_alone(inventory, tmp_path, sandbox, sandbox_endpoint):
+    # The extra variable reaches every client; only globex, invited, is onboarded: nothing to refuse.
+    rc, output = run_playbook(
+        inventory, tmp_path, sandbox_endpoint, "-e", "client=globex", "-e", EXTRA_CREDENTIALS, "--tags", "validate"
+    )
+    assert rc == 0, output
+
+
+def test_onboard_passes_no_omit_to_the_roles():
+    # `| default(omit)` in include_role's vars arrives in the role as an Omit value, defined and not none.
+    plays = yaml.safe_load(PLAYBOOK.read_text())
+    passed = [
+        (name, value)
+        for play in plays
+        for task in play.get("tasks", [])
+        if "ansible.builtin.include_role" in task
+        for name, value in (task.get("vars") or {}).items()
+    ]
+    assert passed, "onboard.yml includes no role"
+    assert [name for name, value in passed if "omit" in str(value)] == []
+
+
+def join_globex(aws, world) -> None:
+    """globex's account, invited and accepted by hand: a member, without the MSP's access role yet."""
+    org = aws.management("organizations")
+    handshake = org.invite_account_to_organization(
+        Target={"Type": "ACCOUNT", "Id": world["clients"]["globex"]["account_id"]}
+    )["Handshake"]
+    aws.client_account("globex", "organizations").accept_handshake(HandshakeId=handshake["Id"])
+    # The alternate contacts of a member account need the Account Management service's trusted access.
+    org.enable_aws_service_access(ServicePrincipal="account.amazonaws.com")
+
+
+def test_check_mode_relies_on_the_client_roles_defaults(inventory, tmp_path, sandbox, sandbox_endpoint):
+    # acme gives no client_join: its default (create) is the client role's, in play 2 only.
+    edit(inventory, *client_vars("acme", client_join=None))
+    mark = sandbox.mark()
+    # The client's own plays are judged here; the organization-wide play 4 (localhost) is other tests'.
+    _rc, output = run_playbook(inventory, tmp_path, sandbox_endpoint, "-e", "client=acme", "--check", "--diff")
+    assert FIRST_WRITING_PLAY in output, output
+    assert re.search(r"\bfailed=0\b", recap(output, "acme")), output
+    assert writes_since(sandbox, mark) == []
+
+
+def test_check_mode_for_an_invited_member_without_its_access_role(
+    inventory, tmp_path, sandbox, sandbox_endpoint, aws, world
+):
+    # A run would create the access role with globex's credentials; check mode cannot assume it yet.
+    join_globex(aws, world)
+    edit(inventory, "group_vars/all/msp.yml", lambda data: data.update(msp_wait_timeout=20))
+    mark = sandbox.mark()
+    _rc, output = run_playbook(inventory, tmp_path, sandbox_endpoint, "-e", "client=globex", "--check", "--diff")
+    assert "could not assume" not in output, output
+    assert re.search(r"\bfailed=0\b", recap(output, "globex")), output
+    assert writes_since(sandbox, mark) == []

@@ -86,8 +86,20 @@ def test_role_spec_does_not_share_defaults():
 
 
 def test_display_name_is_cut_to_what_the_console_shows():
-    assert display_name("N" * 70, "admin") == "N" * 64
+    assert display_name("N" * 70, "admin") == "N" * 58 + " admin"
     assert display_name("ACME Corp", "oncall") == "ACME Corp oncall"
+    assert display_name("N", "k" * 70) == "k" * 64
+
+
+def test_display_names_of_one_client_stay_apart_when_cut():
+    # A client name of 50 characters (the most) and keys that share their first 13 characters: cutting the
+    # label at the end would give both roles the same label in the console's menu.
+    name = "Northwind Traders International Holdings Group Ltd"
+    keys = ["admin-production-eu", "admin-production-us", "k" * 32]
+    labels = [display_name(name, key) for key in keys]
+    assert len(set(labels)) == len(keys), labels
+    assert all(len(label) <= 64 and label.endswith(f" {key}") for label, key in zip(labels, keys, strict=True))
+    assert labels[0] == "Northwind Traders International Holdings Gro admin-production-eu"
 
 
 SPEC_ERRORS = {
@@ -208,6 +220,15 @@ def test_client_accounts_matches_created_by_email_and_invited_by_id():
         "email": "AWSACCOUNTS+ACME@msp.example",
         "roles": [{"key": "admin"}],
     }
+
+
+def test_client_accounts_reads_the_join_the_client_role_resolved():
+    # hostvars hold no role default: an entry relying on client_join's default has only the client role's fact.
+    globex = _client("globex", "invite", "aws-root@globex.example", "210987654321")
+    del globex["client_join"]
+    globex["client_resolved_join"] = "invite"
+    found = client_accounts([globex], ACCOUNTS)
+    assert [(c["host"], c["account_id"], c["join"]) for c in found] == [("globex", "210987654321", "invite")]
 
 
 def test_client_accounts_without_accounts():

@@ -53,6 +53,42 @@ def test_client_defaults_are_the_client_roles():
     assert _role_defaults("client") == CLIENT_DEFAULTS
 
 
+# What a role's argument_specs option may hold (ansible-lint's schema[role-arg-spec]). A plain description with a
+# comma inside a flow mapping ({type: str, description: A token, for keys.}) parses as a stray key.
+OPTION_FIELDS = {
+    "type",
+    "required",
+    "default",
+    "choices",
+    "elements",
+    "options",
+    "description",
+    "no_log",
+    "aliases",
+    "version_added",
+    "apply_defaults",
+    "mutually_exclusive",
+    "required_together",
+    "required_one_of",
+    "required_if",
+    "required_by",
+}
+
+
+def _stray_fields(options, where):
+    for name, option in (options or {}).items():
+        yield from (f"{where}.{name}: {field!r}" for field in set(option) - OPTION_FIELDS)
+        yield from _stray_fields(option.get("options"), f"{where}.{name}")
+
+
+@pytest.mark.parametrize(
+    "role", sorted(path.parent.parent.name for path in REPO.glob("roles/*/meta/argument_specs.yml"))
+)
+def test_argument_specs_options_hold_only_option_fields(role):
+    specs = yaml.safe_load((REPO / "roles" / role / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+    assert [stray for name, spec in specs.items() for stray in _stray_fields(spec.get("options"), name)] == []
+
+
 @pytest.mark.parametrize("inventory", ["sandbox", "example"])
 def test_inventories_have_no_problem(inventory):
     settings, clients = load_inventory(inventory)
@@ -207,6 +243,27 @@ MSP_CASES = {
         "msp_invited_access_role_name: 'Msp Access' must be 1 to 64 characters",
     ),
     "wait-timeout": (_set(msp_wait_timeout=0), "msp_wait_timeout: must be a positive number of seconds, not 0"),
+    # The switch_role_links role refuses it after every AWS write; the validation refuses it before any.
+    "source-profile-space": (
+        _set(msp_cli_source_profile="my profile"),
+        "msp_cli_source_profile: 'my profile' must name the ~/.aws/config profile of the engineers' own keys: "
+        "letters, digits, '_', '.' and '-', starting with a letter or digit",
+    ),
+    "source-profile-comment": (_set(msp_cli_source_profile="msp;main"), "msp_cli_source_profile: 'msp;main' must"),
+    "source-profile-newline": (_set(msp_cli_source_profile="msp-main\n"), "msp_cli_source_profile: 'msp-main\\n'"),
+    "region-newline": (_set(msp_region="us-east-1\n"), "msp_region: 'us-east-1\\n' must be an AWS region"),
+    "catalogue-key-newline": (
+        _catalogue_entry(2, key="oncall\n"),
+        "msp_role_catalogue[2] (oncall\n).key: 'oncall\\n' must be 1 to 32 letters",
+    ),
+    "catalogue-policy-name-newline": (
+        _catalogue_entry(0, inline_policies={"Extra\n": {"Statement": [{"Effect": "Allow"}]}}),
+        "msp_role_catalogue[0] (admin).inline_policies: 'Extra\\n' is not a policy name",
+    ),
+    "tags-too-many": (
+        _set(msp_default_tags={f"k{n}": "v" for n in range(51)}),
+        "msp_default_tags: an AWS account holds at most 50 tags; these give it 51",
+    ),
 }
 
 
@@ -286,6 +343,19 @@ CLIENT_CASES = {
         _client("globex", client_account_id="123456789012"),
         "globex: client_account_id: 123456789012 is the organization's management account",
     ),
+    "account-id-identity": (
+        lambda clients: (
+            [c.update(msp_identity_account_id="444455556666") for c in clients]
+            and _client("globex", client_account_id="444455556666")(clients)
+        ),
+        "globex: client_account_id: 444455556666 is the MSP's identity account (msp_identity_account_id), where the "
+        "engineers sign in; not a client's",
+    ),
+    # The plus-address is a created account's: an invited one would fail after the invitation was sent.
+    "invite-without-email": (
+        _client("globex", client_email=None),
+        "globex: client_email: is required when client_join is invite: the invited account's current root email",
+    ),
     "join-unknown": (
         _client("acme", client_join="adopt"),
         "acme: client_join: must be create (a new account) or invite",
@@ -326,6 +396,34 @@ CLIENT_CASES = {
     ),
     "ou-empty-level": (_client("acme", client_ou="Clients//Production"), "acme: client_ou: 'Clients//Production' has"),
     "tags-reserved": (_client("acme", client_tags={"aws:x": "1"}), "acme: client_tags: key 'aws:x' begins with aws:"),
+    # The account gets msp_default_tags (one, managed-by) too: 50 of its own make 51.
+    "tags-too-many-with-defaults": (
+        _client("acme", client_tags={f"k{n}": "v" for n in range(50)}),
+        "acme: client_tags: an AWS account holds at most 50 tags; these give it 51 with msp_default_tags",
+    ),
+    # Client acme-eu's role admin and client acme's role eu-admin would share the CLI profile acme-eu-admin.
+    "profile-names-collide": (
+        lambda clients: (
+            _client("hooli", client_key="acme-eu", client_roles=["admin"], client_custom_roles=[])(clients),
+            _client("acme", client_custom_roles=[{"key": "eu-admin", "role_name": "MspEuAdmin"}])(clients),
+        ),
+        "hooli: client_roles: its role admin gets the CLI profile acme-eu-admin, which is also the profile of acme's "
+        "role eu-admin (profiles are named <client key>-<role key>): change the role's key or a client_key",
+    ),
+    "profile-names-collide-custom": (
+        lambda clients: (
+            _client("hooli", client_key="acme-admin", client_roles=[])(clients)
+            or clients[2]["client_custom_roles"][0].update(key="analyst")
+            or _client("acme", client_custom_roles=[{"key": "admin-analyst", "role_name": "MspX"}])(clients)
+        ),
+        "hooli: client_custom_roles[0] (analyst).key: its role analyst gets the CLI profile acme-admin-analyst, which "
+        "is also the profile of acme's role admin-analyst",
+    ),
+    "profile-name-is-source-profile": (
+        lambda clients: [c.update(msp_cli_source_profile="acme-admin") for c in clients],
+        "acme: client_roles (not set, so msp_default_roles): its role admin gets the CLI profile acme-admin, the "
+        "name of msp_cli_source_profile",
+    ),
     "contact-email": (
         lambda clients: clients[0]["client_alternate_contacts"]["security"].update(email="security"),
         "acme: client_alternate_contacts.security.email: must be an email address like ops@example.com",
@@ -378,6 +476,56 @@ def test_client_problems(change, expected):
     change(clients)
     problems = client_problems(clients, SETTINGS["msp_role_catalogue"], SETTINGS["msp_engineer_groups"])
     assert any(expected in problem for problem in problems), problems
+
+
+def _credentials(**values):
+    return {"access_key": "AKIAEXAMPLE", "secret_key": "secret", **values}
+
+
+CREDENTIALS_CASES = {
+    # An AWX credential injects client_credentials as an extra variable, which every host gets.
+    "credentials-on-a-created-client": (
+        [_client("acme", client_credentials=_credentials())],
+        ["acme"],
+        "acme: client_credentials: only for client_join invite (the client's own keys accept the invitation); this "
+        "client's account is created by the organization. client_credentials given as an extra variable (an AWX "
+        "credential injects one) reach every client of the job: onboard an invited client with its credentials in a "
+        "job of its own (-e client=<the invited client>)",
+    ),
+    "same-credentials-for-two-invited-clients": (
+        [
+            _client("globex", client_credentials=_credentials()),
+            _client("hooli", client_join="invite", client_account_id="333333333333", client_email="root@hooli.example"),
+            _client("hooli", client_credentials=_credentials()),
+        ],
+        ["globex", "hooli"],
+        "hooli: client_credentials: the same as globex's, but an account's credentials belong to that one account. "
+        "client_credentials given as an extra variable (an AWX credential injects one) reach every client of the "
+        "job: onboard an invited client with its credentials in a job of its own (-e client=hooli)",
+    ),
+}
+
+
+@pytest.mark.parametrize(("changes", "selected", "expected"), CREDENTIALS_CASES.values(), ids=CREDENTIALS_CASES.keys())
+def test_credentials_of_the_selected_clients(changes, selected, expected):
+    clients = copy.deepcopy(CLIENTS)
+    for change in changes:
+        change(clients)
+    catalogue, groups = SETTINGS["msp_role_catalogue"], SETTINGS["msp_engineer_groups"]
+    assert expected in client_problems(clients, catalogue, groups, selected)
+    # A client the run does not onboard is not judged by an extra variable that reached it too.
+    assert client_problems(clients, catalogue, groups, ["acme" if "acme" not in selected else "globex"]) == []
+    assert client_problems(clients, catalogue, groups) == []
+
+
+def test_an_invited_client_with_credentials_alone_is_fine():
+    clients = copy.deepcopy(CLIENTS)
+    for client in clients:
+        # As an AWX credential injects it: every host has it, only globex is onboarded.
+        client["client_credentials"] = _credentials()
+    catalogue, groups = SETTINGS["msp_role_catalogue"], SETTINGS["msp_engineer_groups"]
+    assert client_problems(clients, catalogue, groups, ["globex"]) == []
+    assert len(client_problems(clients, catalogue, groups, HOSTS)) == 2
 
 
 def test_client_problems_are_reported_once_each():
