@@ -47,14 +47,14 @@ def test_the_management_account_enables_lists_and_disables(aws):
 def test_a_member_account_is_refused_and_changes_nothing(aws):
     org = aws.management("organizations")
     org.enable_aws_service_access(ServicePrincipal=ACCOUNT)
-    _, member = member_client(aws)
-    for call in (
-        lambda: member.enable_aws_service_access(ServicePrincipal=IAM),
-        lambda: member.disable_aws_service_access(ServicePrincipal=ACCOUNT),
-        lambda: member.list_aws_service_access_for_organization(),
+    member = member_client(aws)[1]
+    for call, params in (
+        (member.enable_aws_service_access, {"ServicePrincipal": IAM}),
+        (member.disable_aws_service_access, {"ServicePrincipal": ACCOUNT}),
+        (member.list_aws_service_access_for_organization, {}),
     ):
         with pytest.raises(botocore.exceptions.ClientError) as raised:
-            call()
+            call(**params)
         assert error_of(raised)[0] == "AccessDeniedException"
         assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert enabled(org) == [ACCOUNT]
@@ -73,12 +73,12 @@ def test_a_delegated_administrator_reads_the_organizations_list(aws):
 
 def test_an_account_in_no_organization_is_told_so(aws):
     outsider = aws.client_account("globex", "organizations")
-    for call in (
-        lambda: outsider.enable_aws_service_access(ServicePrincipal=ACCOUNT),
-        lambda: outsider.list_aws_service_access_for_organization(),
+    for call, params in (
+        (outsider.enable_aws_service_access, {"ServicePrincipal": ACCOUNT}),
+        (outsider.list_aws_service_access_for_organization, {}),
     ):
         with pytest.raises(botocore.exceptions.ClientError) as raised:
-            call()
+            call(**params)
         assert error_of(raised)[0] == "AWSOrganizationsNotInUseException"
 
 
