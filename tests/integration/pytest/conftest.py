@@ -11,8 +11,10 @@ import os
 import subprocess
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
+import pyotp
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
@@ -147,3 +149,43 @@ def run_module(sandbox_endpoint, world, tmp_path) -> ModuleRunner:
 def writes_since(sandbox, mark: int) -> list[dict]:
     """The write calls the sandbox logged after ``mark``: the proof that bad input wrote nothing."""
     return [call for call in sandbox.calls(since=mark)["calls"] if call["is_write"]]
+
+
+def totp(sandbox, seed: str, offset: int = 0) -> str:
+    """The MFA device's code at the sandbox's clock (``offset`` counts 30-second steps from it).
+
+    The sandbox checks codes against its own clock (real time plus an offset that tests move forward with
+    ``advance_clock``), not the test's, so a code from ``time.time()`` is refused once a test advanced it.
+    """
+    now = datetime.fromisoformat(sandbox.request("GET", "/clock")["now"])
+    return pyotp.TOTP(seed).at(now, counter_offset=offset)
+
+
+def user_with_mfa(iam, sandbox, user_name: str, create_user: bool = False) -> dict:
+    """Access keys and an enabled virtual MFA device for an IAM user of the sandbox's management account.
+
+    ``iam`` is the management account's IAM client; the user must exist unless ``create_user``. The device is
+    enabled, as AWS requires, with two consecutive codes, taken from the sandbox's clock (see ``totp``) because
+    that is the time the sandbox checks them at. Returns ``serial``, ``seed`` (base32), ``credentials``
+    (aws_access_key_id, aws_secret_access_key), the raw access ``key`` and, when created here, the user's ``arn``.
+    """
+    user = {}
+    if create_user:
+        user["arn"] = iam.create_user(UserName=user_name)["User"]["Arn"]
+    key = iam.create_access_key(UserName=user_name)["AccessKey"]
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=user_name)["VirtualMFADevice"]
+    seed = device["Base32StringSeed"]
+    seed = seed.decode() if isinstance(seed, bytes) else seed
+    iam.enable_mfa_device(
+        UserName=user_name,
+        SerialNumber=device["SerialNumber"],
+        AuthenticationCode1=totp(sandbox, seed, -1),
+        AuthenticationCode2=totp(sandbox, seed),
+    )
+    return dict(
+        user,
+        serial=device["SerialNumber"],
+        seed=seed,
+        credentials={"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]},
+        key=key,
+    )

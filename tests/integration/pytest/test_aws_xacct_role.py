@@ -6,13 +6,11 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path
 
-import pyotp
 import pytest
 from botocore.exceptions import ClientError
-from conftest import REGION, writes_since
+from conftest import REGION, totp, user_with_mfa, writes_since
 
 MANAGEMENT = "123456789012"
 ROLE = "MspAdministrator"
@@ -60,40 +58,9 @@ def calls_by_action(sandbox, mark, service=None):
     return sandbox.call_summary(since=mark, service=service)["by_action"]
 
 
-def sandbox_now(sandbox):
-    return datetime.fromisoformat(sandbox.request("GET", "/clock")["now"])
-
-
-def totp(sandbox, seed, offset=0):
-    """The device's code at the sandbox's clock, which is when the sandbox checks it."""
-    return pyotp.TOTP(seed).at(sandbox_now(sandbox), counter_offset=offset)
-
-
-def mfa_user(aws, sandbox, name):
-    """An IAM user of the management account with access keys and an enabled virtual MFA device."""
-    iam = aws.management("iam")
-    user_arn = iam.create_user(UserName=name)["User"]["Arn"]
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]
-    seed = device["Base32StringSeed"]
-    seed = seed.decode() if isinstance(seed, bytes) else seed
-    iam.enable_mfa_device(
-        UserName=name,
-        SerialNumber=device["SerialNumber"],
-        AuthenticationCode1=totp(sandbox, seed, -1),
-        AuthenticationCode2=totp(sandbox, seed),
-    )
-    return {
-        "arn": user_arn,
-        "serial": device["SerialNumber"],
-        "seed": seed,
-        "credentials": {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]},
-    }
-
-
 @pytest.fixture
 def operator(aws, sandbox):
-    return mfa_user(aws, sandbox, "operator")
+    return user_with_mfa(aws.management("iam"), sandbox, "operator", create_user=True)
 
 
 def assume(aws, credentials, role_arn, **params):
@@ -216,7 +183,7 @@ def test_mfa_user_of_the_main_account_assumes_the_role_and_is_denied_without_mfa
 
 
 def test_trusted_principals_let_in_only_the_named_mfa_user(run_module, world, aws, sandbox, operator):
-    other = mfa_user(aws, sandbox, "other-engineer")
+    other = user_with_mfa(aws.management("iam"), sandbox, "other-engineer", create_user=True)
     arn = create_role(run_module, world, trusted_account_ids=None, trusted_principals=[operator["arn"]])["role"]["arn"]
 
     def with_mfa(user):

@@ -11,14 +11,12 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path
 
-import pyotp
 import pytest
 import yaml
 from botocore.exceptions import ClientError
-from conftest import DEV_TREE, REGION
+from conftest import DEV_TREE, REGION, totp, user_with_mfa
 
 MANAGEMENT = "123456789012"
 CATALOGUE = [
@@ -122,32 +120,6 @@ def run_playbook(playbook, tmp_path):
     return proc.stdout
 
 
-def totp(sandbox, seed, offset=0):
-    """The device's code at the sandbox's clock, which is when the sandbox checks it."""
-    now = datetime.fromisoformat(sandbox.request("GET", "/clock")["now"])
-    return pyotp.TOTP(seed).at(now, counter_offset=offset)
-
-
-def engineer_with_mfa(aws, sandbox, name):
-    """Keys and an enabled virtual MFA device for an engineer's user, which the role created without either."""
-    iam = aws.management("iam")
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]
-    seed = device["Base32StringSeed"]
-    seed = seed.decode() if isinstance(seed, bytes) else seed
-    iam.enable_mfa_device(
-        UserName=name,
-        SerialNumber=device["SerialNumber"],
-        AuthenticationCode1=totp(sandbox, seed, -1),
-        AuthenticationCode2=totp(sandbox, seed),
-    )
-    return {
-        "serial": device["SerialNumber"],
-        "seed": seed,
-        "credentials": {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]},
-    }
-
-
 @pytest.fixture
 def onboarded(aws, sandbox, sandbox_endpoint, world, tmp_path):
     """A member account with the catalogue's roles, and the engineers' groups, users and policies."""
@@ -157,7 +129,7 @@ def onboarded(aws, sandbox, sandbox_endpoint, world, tmp_path):
 
 
 def test_oncall_engineer_assumes_the_oncall_role_with_mfa_and_is_denied_without(onboarded, aws, sandbox):
-    bob = engineer_with_mfa(aws, sandbox, "bob")
+    bob = user_with_mfa(aws.management("iam"), sandbox, "bob")  # the role created bob, without keys or MFA
     assert bob["serial"] == f"arn:aws:iam::{MANAGEMENT}:mfa/bob"
     role = f"arn:aws:iam::{onboarded}:role/msp/MspOnCall"
     sts = aws.client("sts", bob["credentials"])

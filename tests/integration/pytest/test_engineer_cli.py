@@ -13,12 +13,10 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path
 
-import pyotp
 import pytest
-from conftest import DEV_TREE, REGION, REPO, Aws
+from conftest import DEV_TREE, REGION, REPO, Aws, totp, user_with_mfa
 
 ENGINEER = "alice"
 CLIENT = "acme"
@@ -31,15 +29,6 @@ pytestmark = pytest.mark.skipif(
     "MSP_AWSCLI" not in os.environ and not AWSCLI.exists(),
     reason=f"the real AWS CLI is not installed at {AWSCLI}: run `make awscli` (make integration builds it)",
 )
-
-
-def sandbox_now(sandbox_client):
-    return datetime.fromisoformat(sandbox_client.request("GET", "/clock")["now"])
-
-
-def totp(sandbox_client, seed, offset=0):
-    """The device's code at the sandbox's clock, which is when the sandbox checks it."""
-    return pyotp.TOTP(seed).at(sandbox_now(sandbox_client), counter_offset=offset)
 
 
 def without_aws_environment() -> dict:
@@ -81,17 +70,7 @@ def engineer(onboarded, sandbox_client):
         iam.get_user(UserName=ENGINEER)
     except iam.exceptions.NoSuchEntityException:
         iam.create_user(UserName=ENGINEER)
-    key = iam.create_access_key(UserName=ENGINEER)["AccessKey"]
-    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=ENGINEER)["VirtualMFADevice"]
-    seed = device["Base32StringSeed"]
-    seed = seed.decode() if isinstance(seed, bytes) else seed
-    iam.enable_mfa_device(
-        UserName=ENGINEER,
-        SerialNumber=device["SerialNumber"],
-        AuthenticationCode1=totp(sandbox_client, seed, -1),
-        AuthenticationCode2=totp(sandbox_client, seed),
-    )
-    return {"key": key, "seed": seed, "serial": device["SerialNumber"]}
+    return user_with_mfa(iam, sandbox_client, ENGINEER)
 
 
 @pytest.fixture(scope="module")
