@@ -65,6 +65,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.validation import
 # roles/msp/defaults/main.yml and roles/client/defaults/main.yml (client_key defaults to the inventory name).
 MSP_DEFAULTS = {
     "msp_identity_access_role_name": "OrganizationAccountAccessRole",
+    "msp_own_account_ids": [],
     "msp_alternate_contacts": {},
     "msp_organizational_units": [],
     "msp_default_ou": "",
@@ -290,6 +291,13 @@ def _account_problems(report, settings):
         problem = account_id_problem(value)
         if problem:
             report.add(name, f"{value!r} {problem}")
+    own_ids = _as(check_type_list, _setting(settings, "msp_own_account_ids", MSP_DEFAULTS), [])
+    for index, value in enumerate(own_ids):
+        problem = account_id_problem(value)
+        if problem:
+            report.add(f"msp_own_account_ids[{index}]", f"{value!r} {problem}")
+    for value in _duplicates(value for value in own_ids if isinstance(value, str)):
+        report.add("msp_own_account_ids", f"{value!r} is listed more than once")
     mailbox = settings.get("msp_mailbox")
     problem = email_problem(mailbox)
     if problem:
@@ -470,6 +478,12 @@ def _identity_problems(report, client, settings):
                 "client_account_id",
                 f"{account_id} is the MSP's identity account (msp_identity_account_id), where the engineers sign in; "
                 "not a client's",
+            )
+            account_id = None
+        elif account_id in _as(check_type_list, settings.get("msp_own_account_ids"), []):
+            report.add(
+                "client_account_id",
+                f"{account_id} is one of the MSP's own accounts (msp_own_account_ids), not a client's",
             )
             account_id = None
     email = client.get("client_email")

@@ -117,6 +117,14 @@ MSP_CASES = {
         "msp_management_account_id: 12345678901 must be an AWS account id of exactly 12 digits (quote it",
     ),
     "identity-account-short": (_set(msp_identity_account_id="1234"), "msp_identity_account_id: '1234' must be"),
+    "own-account-unquoted": (
+        _set(msp_own_account_ids=["333344445555", 12345678901]),
+        "msp_own_account_ids[1]: 12345678901 must be an AWS account id of exactly 12 digits (quote it",
+    ),
+    "own-account-twice": (
+        _set(msp_own_account_ids=["333344445555", "333344445555"]),
+        "msp_own_account_ids: '333344445555' is listed more than once",
+    ),
     "mailbox-undotted": (_set(msp_mailbox="ops@localhost"), "msp_mailbox: 'ops@localhost' must have a dotted domain"),
     "region": (_set(msp_region="US East"), "msp_region: 'US East' must be an AWS region like us-east-1"),
     "name-blank": (_set(msp_name=" "), "msp_name: is required"),
@@ -325,6 +333,11 @@ CLIENT_CASES = {
     "email-with-space": (
         _client("globex", client_email="root @globex.example"),
         "globex: client_email: 'root @globex.example' must not contain whitespace",
+    ),
+    # The MSP-wide settings reach every client's host variables.
+    "account-id-of-the-msp": (
+        _client("globex", msp_own_account_ids=["210987654321"]),
+        "globex: client_account_id: 210987654321 is one of the MSP's own accounts (msp_own_account_ids)",
     ),
     "invite-without-account-id": (
         _client("globex", client_account_id=None),
