@@ -148,7 +148,7 @@ test-newest: install
 # playbooks/onboard.yml. The role targets and the playbook-level tests run once, on the pinned end, so CI
 # stays well inside its 90 minutes.
 NEWEST_TARGETS = $(notdir $(wildcard tests/integration/targets/aws_*))
-PLAYBOOK_TESTS = test_onboard_input.py test_engineer_access.py test_engineer_cli.py
+PLAYBOOK_TESTS = test_onboard_input.py test_engineer_access.py test_engineer_cli.py test_audit_coverage.py
 newest-suite:
 	$(call say,Newest end: $(PYTHON) with tests/requirements-newest.txt)
 	@if [ ! -f $(VENV)/.installed ] || [ tests/requirements-newest.txt -nt $(VENV)/.installed ]; then \

@@ -3,8 +3,9 @@
 
 """The onboarding journey's input filters: the checks of the inventory and a client's resolved roles.
 
-``msp_problems``, ``client_problems``, ``client_role_specs`` and ``client_accounts``; each is documented in
-its own file next to this one (<name>.yml). The logic is in module_utils (inventory_checks, catalogue).
+``msp_problems``, ``client_problems``, ``client_role_specs``, ``client_accounts`` and ``client_coverage`` (the
+audit's); each is documented in its own file next to this one (<name>.yml). The logic is in module_utils
+(inventory_checks, catalogue).
 """
 
 from ansible.errors import AnsibleFilterError
@@ -42,6 +43,14 @@ def client_accounts(clients, accounts):
         raise AnsibleFilterError(f"client_accounts: {e}") from e
 
 
+def client_coverage(clients, accounts, msp_accounts=None, selected=None):
+    """The organization's accounts no client declares, and the clients missing from it or not active."""
+    try:
+        return catalogue.client_coverage(clients, accounts, msp_accounts, selected)
+    except InvalidInput as e:
+        raise AnsibleFilterError(f"client_coverage: {e}") from e
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -49,4 +58,5 @@ class FilterModule:
             "msp_problems": msp_problems,
             "client_problems": client_problems,
             "client_accounts": client_accounts,
+            "client_coverage": client_coverage,
         }

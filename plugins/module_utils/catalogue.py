@@ -13,7 +13,9 @@ policies given as JSON text parsed::
 
 :func:`client_accounts` matches every client (its host variables, completed by the ``client`` role) with
 its account in the organization: the ``onboard_clients`` list the engineers' access and the switch-role
-links are built from. Everything here is pure; the checks that explain bad input are inventory_checks'.
+links are built from. :func:`client_coverage` uses the same matching for the audit: the organization's
+accounts no client declares, and the clients missing from it or not active. Everything here is pure; the
+checks that explain bad input are inventory_checks'.
 """
 
 import copy
@@ -164,43 +166,130 @@ def _client_value(client, name, default=None):
     return default if value is None else value
 
 
+# The facts the client role sets that each matcher needs (hostvars never hold a role's defaults).
+MATCH_FACTS = ("client_resolved_key",)
+ACCOUNTS_FACTS = (*MATCH_FACTS, "client_role_specs")
+
+
+def _client_matches(clients, accounts, facts=MATCH_FACTS):
+    """``(client, join, expected, account)`` for every client, in the given order: how the account joins
+    (``create`` or ``invite``), what identifies it (the root email of a created account, the id of an invited
+    one) and the organization's account that has it (None when none has). A created account is found by its root
+    email without regard to case, an invited one by its id. InvalidInput for a client without ``facts``."""
+    by_email = {str(account["email"]).lower(): account for account in accounts or [] if account.get("email")}
+    by_id = {str(account["id"]): account for account in accounts or [] if account.get("id")}
+    for client in clients or []:
+        missing = [fact for fact in facts if client.get(fact) is None]
+        if missing:
+            raise InvalidInput(
+                client.get("inventory_hostname"),
+                f"has no {' or '.join(missing)}: run the msp.aws_accounts.client role on every client first "
+                "(playbooks/validate_clients.yml, which onboard.yml and audit.yml import; select clients with "
+                "-e client, not with a --limit that leaves some out)",
+            )
+        join = _client_value(client, "client_resolved_join", _client_value(client, "client_join", CREATE))
+        if join == INVITE:
+            expected = str(_client_value(client, "client_account_id", ""))
+            yield client, join, expected, by_id.get(expected)
+        else:
+            expected = str(_client_value(client, "client_root_email", ""))
+            yield client, join, expected, by_email.get(expected.lower())
+
+
 def client_accounts(clients, accounts):
     """``onboard_clients``: every client whose account is an ACTIVE member of the organization, sorted by key.
 
     ``clients`` are the clients' host variables after the ``client`` role set its facts; ``accounts`` are
-    aws_member_account_info's. A created account is found by its root email (case-insensitive), an invited
-    one by its account id. Clients whose account is missing or not ACTIVE are left out.
+    aws_member_account_info's. Clients whose account is missing or not ACTIVE are left out.
     """
-    by_email = {str(account["email"]).lower(): account for account in accounts or [] if account.get("email")}
-    by_id = {str(account["id"]): account for account in accounts or [] if account.get("id")}
-    found = []
-    for client in clients or []:
-        host = client.get("inventory_hostname")
-        missing = [fact for fact in ("client_resolved_key", "client_role_specs") if client.get(fact) is None]
-        if missing:
-            raise InvalidInput(
-                host,
-                f"has no {' or '.join(missing)}: run the msp.aws_accounts.client role on every client first "
-                "(play 2 of playbooks/onboard.yml; select clients with -e client, not with a --limit that leaves "
-                "some out)",
-            )
-        # The client role's fact (client_join with its default); hostvars never hold a role's defaults.
-        join = _client_value(client, "client_resolved_join", _client_value(client, "client_join", CREATE))
-        if join == INVITE:
-            account = by_id.get(str(_client_value(client, "client_account_id", "")))
-        else:
-            account = by_email.get(str(_client_value(client, "client_root_email", "")).lower())
-        if not account or account.get("state") != ACTIVE:
-            continue
-        found.append(
-            {
-                "host": host,
-                "key": client["client_resolved_key"],
-                "name": client.get("client_name"),
-                "account_id": account["id"],
-                "join": join,
-                "email": account.get("email") or client.get("client_root_email"),
-                "roles": list(client["client_role_specs"]),
-            }
-        )
+    found = [
+        {
+            "host": client.get("inventory_hostname"),
+            "key": client["client_resolved_key"],
+            "name": client.get("client_name"),
+            "account_id": account["id"],
+            "join": join,
+            "email": account.get("email") or client.get("client_root_email"),
+            "roles": list(client["client_role_specs"]),
+        }
+        for client, join, _expected, account in _client_matches(clients, accounts, ACCOUNTS_FACTS)
+        if account and account.get("state") == ACTIVE
+    ]
     return sorted(found, key=lambda entry: entry["key"])
+
+
+def _account_label(account):
+    details = [account.get("name"), account.get("email"), account.get("state")]
+    joined = " ".join(str(part) for part in (account.get("joined_method"), account.get("joined_timestamp")) if part)
+    details.append(f"joined {joined}" if joined else None)
+    return f"{account.get('id')} ({', '.join(str(detail) for detail in details if detail)})"
+
+
+def coverage_findings(coverage):
+    """One sentence per finding of :func:`client_coverage`'s result: undeclared accounts, then missing and
+    inactive clients (a matched client is no finding)."""
+    findings = [
+        f"Account {_account_label(account)} is in the organization, but no client declares it and it is not one of "
+        "the MSP's own accounts (msp_own_account_ids)"
+        for account in coverage["undeclared_accounts"]
+    ]
+    for client in coverage["missing_clients"]:
+        wanted = (
+            f"the invited account {client['expected']} is not a member"
+            if client["join"] == INVITE
+            else f"no account has the root email {client['expected']}"
+        )
+        findings.append(f"Client {client['host']} ({client['join']}) is missing from the organization: {wanted}")
+    findings.extend(
+        f"Client {client['host']}: its account {client['account_id']} is {client['state']}, not {ACTIVE}"
+        for client in coverage["inactive_clients"]
+    )
+    return findings
+
+
+def client_coverage(clients, accounts, msp_accounts=None, selected=None):
+    """The organization compared with the clients: what exists that no client declares, and the reverse.
+
+    ``clients`` are every client's host variables (after the ``client`` role), ``accounts`` every account of the
+    organization (aws_member_account_info without filters), ``msp_accounts`` the ids of the MSP's own accounts
+    (management, identity, msp_own_account_ids), never undeclared. Matching is :func:`client_accounts`'s.
+    ``selected`` (inventory names; None: every client) limits the per-client lists; an account is undeclared only
+    when no client at all, selected or not, declares it. Returns, each list sorted (accounts by id, clients by
+    key)::
+
+        {undeclared_accounts: [account, ...], missing_clients: [{host, key, join, expected}],
+         inactive_clients: [{host, key, account_id, state}], matched: [{host, key, account_id}],
+         findings: [one sentence each]}
+    """
+    msp_ids = {str(account_id) for account_id in msp_accounts or []}
+    chosen = None if selected is None else {str(host) for host in selected}
+    declared = set()
+    missing, inactive, matched = [], [], []
+    for client, join, expected, account in _client_matches(clients, accounts):
+        if account:
+            declared.add(str(account["id"]))
+        host = client.get("inventory_hostname")
+        if chosen is not None and host not in chosen:
+            continue
+        entry = {"host": host, "key": client["client_resolved_key"]}
+        if not account:
+            missing.append(dict(entry, join=join, expected=expected))
+        elif account.get("state") != ACTIVE:
+            inactive.append(dict(entry, account_id=account["id"], state=account.get("state")))
+        else:
+            matched.append(dict(entry, account_id=account["id"]))
+    coverage = {
+        "undeclared_accounts": sorted(
+            (
+                dict(account)
+                for account in accounts or []
+                if str(account.get("id")) not in declared and str(account.get("id")) not in msp_ids
+            ),
+            key=lambda account: str(account.get("id")),
+        ),
+        "missing_clients": sorted(missing, key=lambda entry: entry["key"]),
+        "inactive_clients": sorted(inactive, key=lambda entry: entry["key"]),
+        "matched": sorted(matched, key=lambda entry: entry["key"]),
+    }
+    coverage["findings"] = coverage_findings(coverage)
+    return coverage

@@ -9,6 +9,7 @@ from ansible_collections.msp.aws_accounts.plugins.filter import onboarding
 from ansible_collections.msp.aws_accounts.plugins.filter.onboarding import (
     FilterModule,
     client_accounts,
+    client_coverage,
     client_problems,
     client_role_specs,
     msp_problems,
@@ -28,6 +29,7 @@ def test_every_filter_is_registered_and_documented():
         "msp_problems": msp_problems,
         "client_problems": client_problems,
         "client_accounts": client_accounts,
+        "client_coverage": client_coverage,
     }
     for name in filters:
         assert (FILTER_DIR / f"{name}.yml").is_file(), name
@@ -48,6 +50,10 @@ ERRORS = {
     "client_accounts": (
         lambda: client_accounts([{"inventory_hostname": "acme"}], []),
         "client_accounts: acme: has no client_resolved_key or client_role_specs",
+    ),
+    "client_coverage": (
+        lambda: client_coverage([{"inventory_hostname": "acme"}], []),
+        "client_coverage: acme: has no client_resolved_key: run the msp.aws_accounts.client role",
     ),
 }
 
@@ -95,3 +101,27 @@ def test_client_accounts():
     }
     accounts = [{"id": "111111111111", "email": "aws+acme@msp.example", "state": "ACTIVE"}]
     assert [entry["account_id"] for entry in client_accounts([client], accounts)] == ["111111111111"]
+
+
+def test_client_coverage():
+    clients = [
+        {
+            "inventory_hostname": "acme",
+            "client_resolved_key": "acme",
+            "client_root_email": "awsaccounts+acme@msp.example",
+        },
+        {"inventory_hostname": "hooli", "client_resolved_key": "hooli", "client_root_email": "aws+hooli@msp.example"},
+    ]
+    accounts = [
+        {"id": "123456789012", "email": "awsaccounts@msp.example", "state": "ACTIVE"},
+        {"id": "111111111111", "email": "awsaccounts+acme@msp.example", "state": "ACTIVE"},
+        {"id": "999999999999", "email": "someone@msp.example", "state": "ACTIVE"},
+    ]
+    coverage = client_coverage(clients, accounts, ["123456789012"])
+    assert [account["id"] for account in coverage["undeclared_accounts"]] == ["999999999999"]
+    assert coverage["missing_clients"] == [
+        {"host": "hooli", "key": "hooli", "join": "create", "expected": "aws+hooli@msp.example"}
+    ]
+    assert coverage["matched"] == [{"host": "acme", "key": "acme", "account_id": "111111111111"}]
+    assert len(coverage["findings"]) == 2
+    assert client_coverage(clients, accounts, ["123456789012"], ["acme"])["missing_clients"] == []

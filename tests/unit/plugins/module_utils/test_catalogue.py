@@ -9,6 +9,7 @@ import yaml
 from ansible_collections.msp.aws_accounts.plugins.module_utils.catalogue import (
     ROLE_ENTRY_DEFAULTS,
     client_accounts,
+    client_coverage,
     client_role_specs,
     display_name,
     entry_fields,
@@ -239,3 +240,148 @@ def test_client_accounts_needs_the_client_role_facts():
     bare = {"inventory_hostname": "acme", "client_name": "ACME"}
     with pytest.raises(InvalidInput, match=r"acme: has no client_resolved_key or client_role_specs: run"):
         client_accounts([bare], ACCOUNTS)
+
+
+# client_coverage: the same matching, seen from the organization's side too.
+MANAGEMENT = _account("123456789012", "awsaccounts@msp.example")
+HAND_MADE = dict(_account("999999999999", "someone@msp.example"), name="Test", joined_method="CREATED")
+
+
+def _coverage_summary(coverage):
+    return {
+        "undeclared": [account["id"] for account in coverage["undeclared_accounts"]],
+        "missing": [(c["host"], c["join"], c["expected"]) for c in coverage["missing_clients"]],
+        "inactive": [(c["host"], c["account_id"], c["state"]) for c in coverage["inactive_clients"]],
+        "matched": [(c["host"], c["account_id"]) for c in coverage["matched"]],
+    }
+
+
+COVERAGE_CASES = {
+    # zeta, acme (email in other case) and globex (by id, whatever its email) match; hooli's account is suspended;
+    # initech's invited id is absent, and the account with initech's plus-address is nobody's.
+    "every-kind": (
+        CLIENTS,
+        [*ACCOUNTS, MANAGEMENT, HAND_MADE],
+        ["123456789012"],
+        None,
+        {
+            "undeclared": ["555555555555", "999999999999"],
+            "missing": [("initech", "invite", "333333333333")],
+            "inactive": [("hooli", "222222222222", "SUSPENDED")],
+            "matched": [("acme", "111111111111"), ("globex", "210987654321"), ("zeta", "444444444444")],
+        },
+    ),
+    "msp-accounts-are-never-undeclared": (
+        [],
+        [MANAGEMENT, HAND_MADE],
+        ["123456789012", "999999999999"],
+        None,
+        {"undeclared": [], "missing": [], "inactive": [], "matched": []},
+    ),
+    "without-msp-accounts-the-management-account-is-undeclared": (
+        [],
+        [HAND_MADE, MANAGEMENT],
+        None,
+        None,
+        {"undeclared": ["123456789012", "999999999999"], "missing": [], "inactive": [], "matched": []},
+    ),
+    "a-missing-created-client-expects-its-root-email": (
+        [_client("newco")],
+        [MANAGEMENT],
+        ["123456789012"],
+        None,
+        {
+            "undeclared": [],
+            "missing": [("newco", "create", "awsaccounts+newco@msp.example")],
+            "inactive": [],
+            "matched": [],
+        },
+    ),
+    # An account declared by a client left out of the selection is still declared.
+    "selection-limits-the-clients-not-the-undeclared": (
+        CLIENTS,
+        [*ACCOUNTS, MANAGEMENT],
+        ["123456789012"],
+        ["acme", "initech"],
+        {
+            "undeclared": ["555555555555"],
+            "missing": [("initech", "invite", "333333333333")],
+            "inactive": [],
+            "matched": [("acme", "111111111111")],
+        },
+    ),
+    "an-empty-selection-reports-only-undeclared-accounts": (
+        CLIENTS,
+        [*ACCOUNTS, HAND_MADE],
+        [],
+        [],
+        {"undeclared": ["555555555555", "999999999999"], "missing": [], "inactive": [], "matched": []},
+    ),
+    "an-empty-organization": (
+        [_client("acme")],
+        [],
+        ["123456789012"],
+        None,
+        {
+            "undeclared": [],
+            "missing": [("acme", "create", "awsaccounts+acme@msp.example")],
+            "inactive": [],
+            "matched": [],
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("clients", "accounts", "msp_accounts", "selected", "expected"), COVERAGE_CASES.values(), ids=COVERAGE_CASES.keys()
+)
+def test_client_coverage(clients, accounts, msp_accounts, selected, expected):
+    assert _coverage_summary(client_coverage(copy.deepcopy(clients), accounts, msp_accounts, selected)) == expected
+
+
+def test_client_coverage_entries_and_findings():
+    coverage = client_coverage(
+        copy.deepcopy(CLIENTS[1:]), [ACCOUNTS[0], ACCOUNTS[2], MANAGEMENT, HAND_MADE], ["123456789012"]
+    )
+    # The undeclared account as aws_member_account_info returns it.
+    assert coverage["undeclared_accounts"] == [HAND_MADE]
+    assert coverage["matched"] == [{"host": "acme", "key": "acme", "account_id": "111111111111"}]
+    assert coverage["missing_clients"] == [
+        {"host": "globex", "key": "globex", "join": "invite", "expected": "210987654321"},
+        {"host": "initech", "key": "initech", "join": "invite", "expected": "333333333333"},
+    ]
+    assert coverage["inactive_clients"] == [
+        {"host": "hooli", "key": "hooli", "account_id": "222222222222", "state": "SUSPENDED"}
+    ]
+    assert coverage["findings"] == [
+        "Account 999999999999 (Test, someone@msp.example, ACTIVE, joined CREATED) is in the organization, but no "
+        "client declares it and it is not one of the MSP's own accounts (msp_own_account_ids)",
+        "Client globex (invite) is missing from the organization: the invited account 210987654321 is not a member",
+        "Client initech (invite) is missing from the organization: the invited account 333333333333 is not a member",
+        "Client hooli: its account 222222222222 is SUSPENDED, not ACTIVE",
+    ]
+
+
+def test_client_coverage_of_a_covered_organization_has_no_finding():
+    coverage = client_coverage([_client("acme")], [ACCOUNTS[0], MANAGEMENT], ["123456789012"])
+    assert coverage["findings"] == []
+    assert coverage["matched"] == [{"host": "acme", "key": "acme", "account_id": "111111111111"}]
+
+
+def test_client_coverage_reads_the_join_the_client_role_resolved():
+    globex = _client("globex", "invite", "aws-root@globex.example", "210987654321")
+    del globex["client_join"]
+    globex["client_resolved_join"] = "invite"
+    assert client_coverage([globex], ACCOUNTS)["matched"] == [
+        {"host": "globex", "key": "globex", "account_id": "210987654321"}
+    ]
+
+
+def test_client_coverage_needs_only_the_key_fact():
+    bare = {"inventory_hostname": "acme", "client_name": "ACME", "client_root_email": "awsaccounts+acme@msp.example"}
+    with pytest.raises(InvalidInput, match=r"acme: has no client_resolved_key: run the msp.aws_accounts.client role"):
+        client_coverage([bare], ACCOUNTS)
+    # The role specs are the switch-role links', not the audit's.
+    assert client_coverage([dict(bare, client_resolved_key="acme")], ACCOUNTS)["matched"][0]["account_id"] == (
+        "111111111111"
+    )
