@@ -27,7 +27,8 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.common import Msp
 # older botocore) only send Status, whose values map onto State like this.
 STATUS_TO_STATE = {"ACTIVE": "ACTIVE", "SUSPENDED": "SUSPENDED", "PENDING_CLOSURE": "PENDING_CLOSURE"}
 CLOSING_STATES = ("PENDING_CLOSURE", "SUSPENDED", "CLOSED")
-# ListAccounts' MaxResults may be 1 to 20 (the API reference); asking for 20 makes the fewest calls.
+# ListAccounts' MaxResults may be 1 to 20 (the API reference), as ListAccountsForParent's and
+# ListOrganizationalUnitsForParent's; asking for 20 makes the fewest calls.
 LIST_ACCOUNTS_PAGE_SIZE = 20
 
 
@@ -172,16 +173,19 @@ def root_of(client):
 
 
 def child_organizational_units(client, parent_id):
-    """The OUs directly below a root or OU (all pages)."""
+    """The OUs directly below a root or OU (all pages; ListOrganizationalUnitsForParent's largest is 20 too)."""
     with translated_errors(f"Failed to list the organizational units below {parent_id}"):
         paginator = client.get_paginator("list_organizational_units_for_parent")
-        return paginator.paginate(ParentId=parent_id).build_full_result()["OrganizationalUnits"]
+        pages = paginator.paginate(ParentId=parent_id, PaginationConfig={"PageSize": LIST_ACCOUNTS_PAGE_SIZE})
+        return pages.build_full_result()["OrganizationalUnits"]
 
 
 def child_accounts(client, parent_id):
+    """The accounts directly in a root or OU (all pages of AWS's largest page size, as list_accounts)."""
     with translated_errors(f"Failed to list the accounts in {parent_id}"):
         paginator = client.get_paginator("list_accounts_for_parent")
-        return paginator.paginate(ParentId=parent_id).build_full_result()["Accounts"]
+        pages = paginator.paginate(ParentId=parent_id, PaginationConfig={"PageSize": LIST_ACCOUNTS_PAGE_SIZE})
+        return pages.build_full_result()["Accounts"]
 
 
 def parent_of(client, child_id):
