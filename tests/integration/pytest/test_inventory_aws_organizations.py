@@ -549,6 +549,27 @@ def test_an_account_outside_any_organization_gets_an_error_saying_what_to_fix(or
     assert "Traceback" not in proc.stderr
 
 
+def test_a_member_accounts_keys_get_an_error_saying_what_to_fix(organization, tmp_path, config_dir, sandbox_client):
+    """globex joined the organization: as in AWS, its keys may not read it (AccessDeniedException on ListRoots)."""
+    globex = organization["world"]["clients"]["globex"]
+    world = dict(organization["world"], management={"credentials": globex["credentials"]})
+    config = write_config(config_dir, organization["endpoint"], world)
+    mark = sandbox_client.mark()
+    proc = ansible_inventory([config], inventory_env(organization["endpoint"], tmp_path), "--list")
+    assert proc.returncode != 0
+    message = " ".join(proc.stderr.split())  # Ansible wraps long messages
+    assert (
+        "the credentials may not read the organization: use the management account or a delegated administrator "
+        "for AWS Organizations" in message
+    ), proc.stderr
+    assert "AccessDeniedException" in message, proc.stderr
+    assert "Traceback" not in proc.stderr
+    calls = sandbox_client.calls(since=mark, service="organizations")["calls"]
+    assert {(c["action"], c["account"], c["error_code"]) for c in calls} == {
+        ("ListRoots", globex["account_id"], "AccessDeniedException")
+    }
+
+
 # --- the cache -----------------------------------------------------------------------------------------------
 
 

@@ -209,6 +209,22 @@ def test_close_account_is_pending_closure_until_the_clock_passes(aws, sandbox):
     assert error_of(raised)[0] == "AccountAlreadyClosedException"
 
 
+def test_a_finished_closure_shows_in_every_listing_of_the_organization(aws, sandbox):
+    """Listing by parent (as the inventory plugin does) suspends due accounts as ListAccounts does."""
+    member = aws.create_member("Payments Prod", "awsaccounts+payments@msp.example")
+    org = aws.management("organizations")
+    root = org.list_roots()["Roots"][0]["Id"]
+    org.close_account(AccountId=member)
+
+    def state_under_root() -> str:
+        return {a["Id"]: a["State"] for a in org.list_accounts_for_parent(ParentId=root)["Accounts"]}[member]
+
+    assert state_under_root() == "PENDING_CLOSURE"
+    sandbox.advance_clock(sandbox.settings()["close_account_pending_seconds"] + 1)
+    assert state_under_root() == "SUSPENDED"  # no DescribeAccount or ListAccounts in between
+    assert org.describe_account(AccountId=member)["Account"]["State"] == "SUSPENDED"
+
+
 def test_close_account_refuses_the_management_account_and_unknown_ids(aws, world):
     org = aws.management("organizations")
     with pytest.raises(botocore.exceptions.ClientError) as raised:

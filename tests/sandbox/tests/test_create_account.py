@@ -104,6 +104,28 @@ def test_settings_change_how_long_a_request_stays_in_progress(aws, sandbox):
         sandbox.configure(create_account_in_progress_polls="two")
 
 
+def test_a_finished_request_shows_in_every_listing_of_the_organization(aws, sandbox):
+    """Listing by parent (as the inventory plugin does) finishes due requests as ListAccounts does."""
+    org = aws.management("organizations")
+    root = org.list_roots()["Roots"][0]["Id"]
+    sandbox.configure(create_account_in_progress_polls=0, create_account_in_progress_seconds=60)
+    created = _create(org, email="awsaccounts+timed@msp.example")
+
+    def under_root() -> dict:
+        return {a["Email"]: a for a in org.list_accounts_for_parent(ParentId=root)["Accounts"]}
+
+    assert "awsaccounts+timed@msp.example" not in under_root()
+    sandbox.advance_clock(61)
+    # No DescribeCreateAccountStatus or ListAccounts in between: the listing by parent finishes the request.
+    account = under_root()["awsaccounts+timed@msp.example"]
+    assert account["State"] == "ACTIVE" and account["JoinedMethod"] == "CREATED"
+    children = org.list_children(ParentId=root, ChildType="ACCOUNT")["Children"]
+    assert {"Id": account["Id"], "Type": "ACCOUNT"} in children
+    assert org.list_parents(ChildId=account["Id"])["Parents"] == [{"Id": root, "Type": "ROOT"}]
+    done = _describe(org, created["Id"])
+    assert (done["State"], done["AccountId"]) == ("SUCCEEDED", account["Id"])
+
+
 @pytest.mark.parametrize(
     "email_of",
     [

@@ -17,6 +17,7 @@ EXTENSION_MODULES = (
     "organizational_units",
     "root_access",
     "service_access",
+    "organization_reads",
     "trust_policy",
 )
 

@@ -14,7 +14,8 @@ to all of them (and to moto's alternate-contact actions):
 
 CloseAccount (Organizations) is asynchronous in AWS: the account is PENDING_CLOSURE first and SUSPENDED
 once AWS has closed it; moto suspends it at once.  Here it stays PENDING_CLOSURE for
-``close_account_pending_seconds`` on the sandbox clock (the API reference says "a few minutes").  An
+``close_account_pending_seconds`` on the sandbox clock (the API reference says "a few minutes"); every
+organization-wide read (see organization_reads) first suspends the accounts that are due.  An
 account already PENDING_CLOSURE, SUSPENDED or CLOSED answers AccountAlreadyClosedException, and the
 management account ConstraintViolationException (AWS documents that it cannot be closed with this API,
 not the error; the sandbox picks the organization's constraint error).
@@ -43,8 +44,6 @@ REQUIRED_INTERNALS = [
     "moto.organizations.models.OrganizationsBackend",
     "moto.sts.models.STSBackend.get_caller_identity",
     "moto.organizations.models.OrganizationsBackend.close_account",
-    "moto.organizations.models.OrganizationsBackend.describe_account",
-    "moto.organizations.models.OrganizationsBackend.list_accounts",
 ]
 
 CLOSE_SECONDS_SETTING = "close_account_pending_seconds"
@@ -261,8 +260,8 @@ def get_account_information(self):
 # --- CloseAccount -------------------------------------------------------------------------------
 
 
-def _finish_closures() -> None:
-    """Accounts PENDING_CLOSURE long enough on the sandbox clock become SUSPENDED."""
+def finish_closures() -> None:
+    """Accounts PENDING_CLOSURE long enough on the sandbox clock become SUSPENDED (organization_reads calls it)."""
     wait = timedelta(seconds=float(settings.get(CLOSE_SECONDS_SETTING)))
     now = clock.now()
     with _lock:
@@ -281,7 +280,7 @@ def close_account(self, **kwargs) -> None:
     if self.org is None:
         raise AWSOrganizationsNotInUseException
     account_id = kwargs.get("AccountId")
-    _finish_closures()
+    finish_closures()
     account = next((a for a in self.accounts if a.id == account_id), None)
     if account is None:
         raise AccountNotFoundException
@@ -292,16 +291,6 @@ def close_account(self, **kwargs) -> None:
     account.status = account.state = "PENDING_CLOSURE"
     with _lock:
         _closing[account_id] = clock.now()
-
-
-def _after_finishing_closures(original):
-    def wrapper(self, *args, **kwargs):
-        _finish_closures()
-        return original(self, *args, **kwargs)
-
-    wrapper.__name__ = original.__name__
-    wrapper.__wrapped__ = original
-    return wrapper
 
 
 def _checked(original, action: str):
@@ -330,8 +319,6 @@ def install() -> None:
         "Seconds on the sandbox clock an account stays PENDING_CLOSURE after CloseAccount before it is SUSPENDED.",
     )
     OrganizationsBackend.close_account = close_account
-    OrganizationsBackend.describe_account = _after_finishing_closures(OrganizationsBackend.describe_account)
-    OrganizationsBackend.list_accounts = _after_finishing_closures(OrganizationsBackend.list_accounts)
 
     for action in _NEW_ACTIONS:
         urls.url_paths.setdefault(f"{{0}}/{action}$", AccountResponse.dispatch)

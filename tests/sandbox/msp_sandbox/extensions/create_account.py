@@ -6,7 +6,10 @@ and the account appears only when the request succeeds; a request can also fail,
 record (``car-...``) that DescribeCreateAccountStatus and ListCreateAccountStatus answer from, and
 moto's own account creation runs only when the request succeeds.  A request stays IN_PROGRESS until
 it has been polled ``create_account_in_progress_polls`` times with DescribeCreateAccountStatus *and*
-``create_account_in_progress_seconds`` have passed on the sandbox clock.
+``create_account_in_progress_seconds`` have passed on the sandbox clock.  Every organization-wide read
+(ListAccounts, ListAccountsForParent, ListChildren, DescribeAccount, ListCreateAccountStatus...; see
+organization_reads) first finishes the requests that are due (``advance_all``), so each read shows the account
+as soon as any other does.
 
 moto's ManagedState is not used: it reads the wall clock, and the sandbox's time is ``clock.now()``.
 """
@@ -23,7 +26,6 @@ REQUIRED_INTERNALS = [
     "moto.organizations.models.OrganizationsBackend.create_account",
     "moto.organizations.models.OrganizationsBackend.describe_create_account_status",
     "moto.organizations.models.OrganizationsBackend.list_create_account_status",
-    "moto.organizations.models.OrganizationsBackend.list_accounts",
     "moto.organizations.models.organizations_backends",
     "moto.organizations.utils.make_random_create_account_status_id",
 ]
@@ -191,6 +193,7 @@ def _advance(record: CreateRequest, poll: bool) -> None:
 
 
 def advance_all(management_id: str) -> None:
+    """Finish the organization's requests that are due without counting a poll (organization_reads calls it)."""
     with _lock:
         for record in list(_requests.values()):
             if record.management_id == management_id:
@@ -264,7 +267,6 @@ def list_create_account_status(self, **kwargs) -> dict:
     backend = management_backend(self.account_id, self.partition)
     states = kwargs.get("States") or ["IN_PROGRESS", "SUCCEEDED", "FAILED"]
     with _lock:
-        advance_all(backend.account_id)
         matching = [
             r.describe() for r in _requests.values() if r.management_id == backend.account_id and r.state in states
         ]
@@ -299,17 +301,9 @@ def install() -> None:
     settings.register(QUOTA_SETTING, 10, QUOTA_DOC)
 
     _moto_create_account = OrganizationsBackend.create_account
-    moto_list_accounts = OrganizationsBackend.list_accounts
-
-    def list_accounts(self, *args, **kwargs):
-        # Time-based completion must show in ListAccounts even if nobody polled since.
-        advance_all(self.account_id)
-        return moto_list_accounts(self, *args, **kwargs)
-
     OrganizationsBackend.create_account = create_account
     OrganizationsBackend.describe_create_account_status = describe_create_account_status
     OrganizationsBackend.list_create_account_status = list_create_account_status
-    OrganizationsBackend.list_accounts = list_accounts
     _installed = True
 
 

@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from .. import accounts, clock, control, settings
 from ..errors import AwsError
 from .create_account import QUOTA_DOC, QUOTA_SETTING, in_progress_count, management_backend, paginate
+from .organization_reads import reading_backend
 
 REQUIRED_INTERNALS = [
     "moto.organizations.models.FakeAccount",
@@ -335,8 +336,9 @@ def _list(params: dict, select) -> dict:
 
 
 def list_for_organization(caller: str, partition: str, params: dict) -> dict:
-    management_backend(caller, partition)
-    return _list(params, lambda h: h.management_id == caller)
+    """The organization's handshakes, for its management account or a delegated administrator."""
+    management_id = reading_backend(caller, partition).account_id
+    return _list(params, lambda h: h.management_id == management_id)
 
 
 def list_for_account(caller: str, params: dict) -> dict:

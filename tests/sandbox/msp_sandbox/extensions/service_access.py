@@ -10,7 +10,7 @@ the list also ignores MaxResults.  Here, as the API reference says:
   AccessDeniedException, an account in no organization AWSOrganizationsNotInUseException;
 - the list can be called from the management account or a member that is a delegated administrator (moto's
   RegisterDelegatedAdministrator, for any service), which gets the organization's list; any other member
-  AccessDeniedException;
+  AccessDeniedException (organization_reads, as for every organization-wide read);
 - Enable and Disable need an organization with all features: AWS documents no error for one with consolidated
   billing only, the sandbox answers ConstraintViolationException with Reason ORGANIZATION_NOT_IN_ALL_FEATURES_MODE
   (the model's reason for "an operation that requires the organization to be configured to support all
@@ -22,7 +22,6 @@ the list also ignores MaxResults.  Here, as the API reference says:
 Enabling a principal that is enabled, or disabling one that is not, changes nothing and succeeds, as in moto.
 """
 
-from .. import accounts
 from ..errors import AwsError
 from .create_account import management_backend, paginate
 
@@ -33,8 +32,6 @@ REQUIRED_INTERNALS = [
     "moto.organizations.models.FakeServiceAccess.trusted_service",
     "moto.organizations.responses.OrganizationsResponse.list_aws_service_access_for_organization",
 ]
-
-ACCESS_DENIED = "You don't have permissions to access this resource."
 
 _installed = False
 
@@ -75,26 +72,10 @@ def trusted_services() -> list[str]:
     return sorted(p for p in FakeServiceAccess.TRUSTED_SERVICES if not p.endswith("."))
 
 
-def reading_backend(account_id: str, partition: str):
-    """The Organizations backend whose list the caller may read: its own organization's, if it is the management
-    account or a delegated administrator of it; otherwise the error AWS gives."""
-    from moto.organizations.models import organizations_backends
-
-    own = organizations_backends[account_id][partition]
-    if own.org is not None:
-        return own
-    organization = accounts.organization_of(account_id)
-    if organization is None:
-        raise AwsError("AWSOrganizationsNotInUseException", "Your account is not a member of an organization.")
-    if any(admin.account.id == account_id for admin in organization.admins):
-        return organization
-    raise AwsError("AccessDeniedException", ACCESS_DENIED)
-
-
 def list_aws_service_access_for_organization(self) -> str:
     import json
 
-    backend = reading_backend(self.current_account, self.partition)
+    backend = self.organizations_backend  # the organization's, for its callers only (organization_reads)
     params = self.request_params
     enabled = backend.list_aws_service_access_for_organization()["EnabledServicePrincipals"]
     page, token = paginate(list(enabled), params.get("NextToken"), params.get("MaxResults"))
