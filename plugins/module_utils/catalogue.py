@@ -14,8 +14,8 @@ policies given as JSON text parsed::
 :func:`client_accounts` matches every client (its host variables, completed by the ``client`` role) with
 its account in the organization: the ``onboard_clients`` list the engineers' access and the switch-role
 links are built from. :func:`client_coverage` uses the same matching for the audit: the organization's
-accounts no client declares, and the clients missing from it or not active. Everything here is pure; the
-checks that explain bad input are inventory_checks'.
+accounts no client declares (those closing apart), and the clients missing from it or not active. Everything
+here is pure; the checks that explain bad input are inventory_checks'.
 """
 
 import copy
@@ -29,6 +29,7 @@ from ansible.module_utils.common.validation import (
 )
 
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput
+from ansible_collections.msp.aws_accounts.plugins.module_utils.organizations import CLOSING_STATES
 from ansible_collections.msp.aws_accounts.plugins.module_utils.policies import parse_policy
 from ansible_collections.msp.aws_accounts.plugins.module_utils.switch_role import DISPLAY_NAME_MAX_LENGTH
 
@@ -225,9 +226,23 @@ def _account_label(account):
     return f"{account.get('id')} ({', '.join(str(detail) for detail in details if detail)})"
 
 
+def _inactive_advice(client):
+    """What the engineer does about a client whose account is not active, by the account's state."""
+    if client["state"] in CLOSING_STATES:
+        return (
+            "the account is being closed or is closed (AWS lists it up to 90 days after): once it is handed over to "
+            f"the client or closed, remove the client's entry ({client['host']} from the inventory's clients group "
+            "and its host_vars)"
+        )
+    return (
+        "run the audit again once AWS has activated it; if it stays so, see the account in the Organizations "
+        "console, then onboard it again (playbooks/onboard.yml) or remove the client's entry"
+    )
+
+
 def coverage_findings(coverage):
     """One sentence per finding of :func:`client_coverage`'s result: undeclared accounts, then missing and
-    inactive clients (a matched client is no finding)."""
+    inactive clients (a matched client and an undeclared account that is closing are no finding)."""
     findings = [
         f"Account {_account_label(account)} is in the organization, but no client declares it and it is not one of "
         "the MSP's own accounts (msp_own_account_ids)"
@@ -241,7 +256,8 @@ def coverage_findings(coverage):
         )
         findings.append(f"Client {client['host']} ({client['join']}) is missing from the organization: {wanted}")
     findings.extend(
-        f"Client {client['host']}: its account {client['account_id']} is {client['state']}, not {ACTIVE}"
+        f"Client {client['host']}: its account {client['account_id']} is {client['state']}, not {ACTIVE}: "
+        f"{_inactive_advice(client)}"
         for client in coverage["inactive_clients"]
     )
     return findings
@@ -254,12 +270,13 @@ def client_coverage(clients, accounts, msp_accounts=None, selected=None):
     organization (aws_member_account_info without filters), ``msp_accounts`` the ids of the MSP's own accounts
     (management, identity, msp_own_account_ids), never undeclared. Matching is :func:`client_accounts`'s.
     ``selected`` (inventory names; None: every client) limits the per-client lists; an account is undeclared only
-    when no client at all, selected or not, declares it. Returns, each list sorted (accounts by id, clients by
-    key)::
+    when no client at all, selected or not, declares it. An undeclared account that is closing or closed
+    (PENDING_CLOSURE, SUSPENDED, CLOSED: AWS lists it up to 90 days after CloseAccount) is in ``closing_accounts``,
+    no finding. Returns, each list sorted (accounts by id, clients by key)::
 
-        {undeclared_accounts: [account, ...], missing_clients: [{host, key, join, expected}],
-         inactive_clients: [{host, key, account_id, state}], matched: [{host, key, account_id}],
-         findings: [one sentence each]}
+        {undeclared_accounts: [account, ...], closing_accounts: [account, ...],
+         missing_clients: [{host, key, join, expected}], inactive_clients: [{host, key, account_id, state}],
+         matched: [{host, key, account_id}], findings: [one sentence each]}
     """
     msp_ids = {str(account_id) for account_id in msp_accounts or []}
     chosen = None if selected is None else {str(host) for host in selected}
@@ -278,15 +295,17 @@ def client_coverage(clients, accounts, msp_accounts=None, selected=None):
             inactive.append(dict(entry, account_id=account["id"], state=account.get("state")))
         else:
             matched.append(dict(entry, account_id=account["id"]))
-    coverage = {
-        "undeclared_accounts": sorted(
-            (
-                dict(account)
-                for account in accounts or []
-                if str(account.get("id")) not in declared and str(account.get("id")) not in msp_ids
-            ),
-            key=lambda account: str(account.get("id")),
+    nobodys = sorted(
+        (
+            dict(account)
+            for account in accounts or []
+            if str(account.get("id")) not in declared and str(account.get("id")) not in msp_ids
         ),
+        key=lambda account: str(account.get("id")),
+    )
+    coverage = {
+        "undeclared_accounts": [account for account in nobodys if account.get("state") not in CLOSING_STATES],
+        "closing_accounts": [account for account in nobodys if account.get("state") in CLOSING_STATES],
         "missing_clients": sorted(missing, key=lambda entry: entry["key"]),
         "inactive_clients": sorted(inactive, key=lambda entry: entry["key"]),
         "matched": sorted(matched, key=lambda entry: entry["key"]),

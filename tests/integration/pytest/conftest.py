@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +28,54 @@ from msp_sandbox.pytest_fixtures import REGION, Aws, aws, sandbox, sandbox_clien
 __all__ = ["REGION", "Aws", "aws", "sandbox", "sandbox_client", "sandbox_endpoint", "world"]
 
 DEV_TREE = link_working_copy()
+ANSIBLE_PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
+# The working copy first, then the venv's collections (amazon.aws).
+COLLECTIONS_PATH = f"{DEV_TREE}:{sysconfig.get_paths()['purelib']}"
+SANDBOX_INVENTORY = REPO / "inventories" / "sandbox"
+
+
+def playbook_env(tmp_path: Path, endpoint: str | None = None, **extra: str) -> dict:
+    """The environment of an engineer's ansible-playbook run: none of the caller's AWS_, ANSIBLE_ or MSP_ settings,
+    the working copy's collection, Ansible's local temp, the links (``MSP_LINKS_DIR``) and the audit report
+    (``MSP_AUDIT_DIR``) in ``tmp_path``, the sandbox's ``endpoint`` when given, then ``extra``."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "ANSIBLE_", "MSP_"))}
+    env.update(
+        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH,
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
+        MSP_LINKS_DIR=str(tmp_path / "links"),
+        MSP_AUDIT_DIR=str(tmp_path / "audit"),
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+    )
+    if endpoint:
+        env["MSP_SANDBOX_ENDPOINT_URL"] = endpoint
+    env.update(extra)
+    return env
+
+
+def run_playbook(
+    playbook: str | Path,
+    tmp_path: Path,
+    endpoint: str | None = None,
+    *args: str,
+    inventory: str | Path = SANDBOX_INVENTORY,
+    env: dict | None = None,
+    timeout: float = 600,
+) -> tuple[int, str]:
+    """ansible-playbook as an engineer runs it, from the repository: ``playbook`` a file name in playbooks/ or a
+    path, ``args`` its further arguments, ``env`` added to :func:`playbook_env`'s. Returns ``(rc, stdout+stderr)``."""
+    path = playbook if isinstance(playbook, Path) else REPO / "playbooks" / playbook
+    proc = subprocess.run(
+        [str(ANSIBLE_PLAYBOOK), "-i", str(inventory), str(path), *args],
+        capture_output=True,
+        text=True,
+        env=playbook_env(tmp_path, endpoint, **(env or {})),
+        cwd=REPO,
+        timeout=timeout,
+        check=False,
+    )
+    return proc.returncode, proc.stdout + proc.stderr
 
 
 class ModuleRun(dict):

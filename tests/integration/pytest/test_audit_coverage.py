@@ -5,51 +5,25 @@ The organization is set up once for the module (onboarding acme takes a minute):
 playbooks/onboard.yml, then an account created by hand (CreateAccount, asynchronous: polled). globex (invited) and
 hooli (created) are declared in the sandbox inventory but never onboarded. Every audit run is proven from the
 sandbox's call log to write nothing to AWS and to read the organization with a single ListAccounts.
+
+A test may add accounts that are closed (CloseAccount): no client of the sandbox inventory declares them, and an
+account closing that no client declares is no finding, so the other tests see the same findings whatever the order.
 """
 
 import json
-import os
-import subprocess
-import sys
-import sysconfig
-from pathlib import Path
+import re
+import shutil
+import stat
 
 import pytest
-from conftest import DEV_TREE, REPO
+import yaml
+from conftest import REPO, run_playbook
 
 from msp_sandbox.pytest_fixtures import Aws
 
-INVENTORY = REPO / "inventories" / "sandbox"
-ANSIBLE_PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
-COLLECTIONS_PATH = f"{DEV_TREE}:{sysconfig.get_paths()['purelib']}"
 HAND_MADE_NAME = "Sandbox | hand-made"
 HAND_MADE_EMAIL = "forgotten@msp.example"
 MANAGEMENT = "123456789012"
-
-
-def run_playbook(playbook: str, tmp_path: Path, endpoint: str, *args: str) -> tuple[int, str]:
-    """ansible-playbook on the sandbox inventory, as an engineer runs it; the reports go to tmp_path/audit."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "ANSIBLE_", "MSP_"))}
-    env.update(
-        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH,
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
-        MSP_SANDBOX_ENDPOINT_URL=endpoint,
-        MSP_LINKS_DIR=str(tmp_path / "links"),
-        MSP_AUDIT_DIR=str(tmp_path / "audit"),
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-    )
-    proc = subprocess.run(
-        [str(ANSIBLE_PLAYBOOK), "-i", str(INVENTORY), str(REPO / "playbooks" / playbook), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=600,
-        check=False,
-    )
-    return proc.returncode, proc.stdout + proc.stderr
 
 
 @pytest.fixture(scope="module")
@@ -67,10 +41,10 @@ def organization(sandbox_client, sandbox_endpoint, tmp_path_factory):
     return {"acme": accounts["awsaccounts+acme@msp.example"], "hand_made": hand_made}
 
 
-def audit(sandbox_client, endpoint, tmp_path, *args):
+def audit(sandbox_client, endpoint, tmp_path, *args, inventory=REPO / "inventories" / "sandbox"):
     """Run the audit; ``(rc, output, report.md, report.json, calls)``, the calls being the run's call-log summary."""
     mark = sandbox_client.mark()
-    rc, output = run_playbook("audit.yml", tmp_path, endpoint, *args)
+    rc, output = run_playbook("audit.yml", tmp_path, endpoint, *args, inventory=inventory)
     report = tmp_path / "audit"
     markdown = (report / "audit.md").read_text() if (report / "audit.md").exists() else ""
     data = json.loads((report / "audit.json").read_text()) if (report / "audit.json").exists() else {}
@@ -152,3 +126,107 @@ def test_the_audit_validates_like_onboarding(organization, sandbox_client, sandb
     assert "-e client names what is not a client of the inventory (a host of its clients group): acm." in output
     assert calls["total"] == 0, calls
     assert not (tmp_path / "audit").exists()
+
+
+def recap_changed(output: str) -> int:
+    return int(re.search(r"^localhost\s+: ok=\d+\s+changed=(\d+)", output, re.MULTILINE).group(1))
+
+
+def test_a_second_identical_audit_changes_nothing(organization, sandbox_client, sandbox_endpoint, tmp_path):
+    # An existing directory (as /tmp or a share) keeps its mode; the report is written in it.
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o755)
+    args = ("-e", "audit_fail_on_drift=false", "-e", f"audit_output_dir={shared}")
+    rc, output, _markdown, _data, _calls = audit(sandbox_client, sandbox_endpoint, tmp_path, *args)
+    assert rc == 0 and recap_changed(output) == 2, output  # audit.md and audit.json, not the directory
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755
+    first = json.loads((shared / "audit.json").read_text())
+    # The same organization again: the report says when this audit ran, but nothing changed since the last.
+    rc, output, _markdown, _data, calls = audit(sandbox_client, sandbox_endpoint, tmp_path, *args)
+    assert rc == 0 and recap_changed(output) == 0, output
+    assert "as in the previous audit." in output, output
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755
+    second = json.loads((shared / "audit.json").read_text())
+    assert dict(second, generated_at=None) == dict(first, generated_at=None) and len(second["findings"]) == 3
+    assert_read_only(calls)
+
+
+def test_check_mode_reads_the_organization_and_writes_nothing(organization, sandbox_client, sandbox_endpoint, tmp_path):
+    rc, output, _markdown, _data, calls = audit(sandbox_client, sandbox_endpoint, tmp_path, "--check")
+    assert rc != 0
+    assert "The audit found 3 problem(s) (check mode: no report written)." in output, output
+    assert f"would be written to {tmp_path / 'audit'}" in output, output
+    assert not (tmp_path / "audit").exists()
+    assert_read_only(calls)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("audit_fail_on_drift=flase", '"flase"'), ('{"audit_fail_on_drift": 0}', "0")],
+    ids=["typo", "number"],
+)
+def test_a_bad_audit_fail_on_drift_stops_before_aws(
+    organization, sandbox_client, sandbox_endpoint, tmp_path, value, shown
+):
+    # `'flase' | bool` is false with a mere warning: the audit would have passed whatever it found.
+    rc, output, _markdown, _data, calls = audit(sandbox_client, sandbox_endpoint, tmp_path, "-e", value)
+    assert rc != 0
+    assert f"audit_fail_on_drift must be true or false (yes or no also do), not {shown}." in output, output
+    assert calls["total"] == 0, calls
+    assert not (tmp_path / "audit").exists()
+
+
+def test_audit_fail_on_drift_as_yes_or_no(organization, sandbox_client, sandbox_endpoint, tmp_path):
+    rc, output, _markdown, data, _calls = audit(
+        sandbox_client, sandbox_endpoint, tmp_path, "-e", "audit_fail_on_drift=No"
+    )
+    assert rc == 0 and len(data["findings"]) == 3, output
+
+
+def close_account(endpoint: str, world: dict, name: str, email: str) -> str:
+    """A member account created by hand, then closed (CloseAccount: PENDING_CLOSURE, SUSPENDED later)."""
+    account_id = Aws(endpoint, world).create_member(name, email)
+    Aws(endpoint, world).management("organizations").close_account(AccountId=account_id)
+    return account_id
+
+
+def test_closing_accounts_are_apart_and_a_closing_client_should_go(
+    organization, sandbox_client, sandbox_endpoint, tmp_path
+):
+    world = sandbox_client.world()
+    # An account closed by hand that no client declares: AWS lists it up to 90 days, which is no finding.
+    nobodys = close_account(sandbox_endpoint, world, "Sandbox closed by hand", "closed-by-hand@msp.example")
+    # initech, a client of a copy of the inventory, whose account is being closed (handed over or given up).
+    inventory = tmp_path / "inventory"
+    shutil.copytree(REPO / "inventories" / "sandbox", inventory)
+    hosts = yaml.safe_load((inventory / "hosts.yml").read_text())
+    hosts["all"]["children"]["clients"]["hosts"]["initech"] = {}
+    (inventory / "hosts.yml").write_text(yaml.safe_dump(hosts, sort_keys=False))
+    (inventory / "host_vars" / "initech.yml").write_text(
+        yaml.safe_dump({"client_name": "Initech", "client_join": "create"}, sort_keys=False)
+    )
+    initech = close_account(sandbox_endpoint, world, "Initech", "awsaccounts+initech@msp.example")
+
+    rc, output, markdown, data, calls = audit(
+        sandbox_client, sandbox_endpoint, tmp_path, "-e", "client=initech", inventory=inventory
+    )
+    assert rc != 0
+    coverage = data["coverage"]
+    assert [(account["id"], account["state"]) for account in coverage["closing_accounts"]] == [
+        (nobodys, "PENDING_CLOSURE")
+    ], coverage
+    assert [account["id"] for account in coverage["undeclared_accounts"]] == [organization["hand_made"]]
+    assert coverage["inactive_clients"] == [
+        {"host": "initech", "key": "initech", "account_id": initech, "state": "PENDING_CLOSURE"}
+    ]
+    # Two findings: the hand-made account, and initech's entry, which should go; not the closed account.
+    assert len(data["findings"]) == 2 and nobodys not in " ".join(data["findings"]), data["findings"]
+    assert (
+        f"Client initech: its account {initech} is PENDING_CLOSURE, not ACTIVE: the account is being closed or is "
+        "closed (AWS lists it up to 90 days after): once it is handed over to the client or closed, remove the "
+        "client's entry (initech from the inventory's clients group and its host_vars)"
+    ) in output, output
+    assert "### Accounts closing or closed that no client declares (1)" in markdown, markdown
+    assert f"| {nobodys} | Sandbox closed by hand | closed-by-hand@msp.example | PENDING\\_CLOSURE |" in markdown
+    assert_read_only(calls)

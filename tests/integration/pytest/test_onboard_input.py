@@ -6,48 +6,22 @@ was made since the mark, and that the failure names the inventory host and the v
 """
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DEV_TREE, REPO, writes_since
+from conftest import REPO, run_playbook, writes_since
 
 PLAYBOOK = REPO / "playbooks" / "onboard.yml"
-ANSIBLE_PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
-# The working copy first, then the venv's collections (amazon.aws).
-COLLECTIONS_PATH = f"{DEV_TREE}:{sysconfig.get_paths()['purelib']}"
 # The first play that writes to AWS: a validation failure must stop the run before it.
 FIRST_WRITING_PLAY = "PLAY [Onboard the client accounts]"
 
 
-def run_playbook(inventory: Path, tmp_path: Path, endpoint: str | None = None, *args: str):
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "ANSIBLE_"))}
-    env.update(
-        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH,
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
-        MSP_LINKS_DIR=str(tmp_path / "links"),
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-    )
-    if endpoint:
-        env["MSP_SANDBOX_ENDPOINT_URL"] = endpoint
-    proc = subprocess.run(
-        [str(ANSIBLE_PLAYBOOK), "-i", str(inventory), str(PLAYBOOK), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=300,
-        check=False,
-    )
-    return proc.returncode, proc.stdout + proc.stderr
+def onboard(inventory: Path, tmp_path: Path, endpoint: str | None = None, *args: str) -> tuple[int, str]:
+    """playbooks/onboard.yml on ``inventory``: ``(rc, output)``."""
+    return run_playbook(PLAYBOOK, tmp_path, endpoint, *args, inventory=inventory, timeout=300)
 
 
 @pytest.fixture
@@ -225,7 +199,7 @@ def test_bad_input_fails_before_any_write(inventory, tmp_path, sandbox, sandbox_
     for relative, change in [breakage] if isinstance(breakage, tuple) else breakage or []:
         edit(inventory, relative, change)
     mark = sandbox.mark()
-    rc, output = run_playbook(inventory, tmp_path, sandbox_endpoint, *args)
+    rc, output = onboard(inventory, tmp_path, sandbox_endpoint, *args)
     assert rc != 0, output
     for text in expected:
         assert text in output, output
@@ -239,7 +213,7 @@ def test_every_problem_is_reported_at_once(inventory, tmp_path, sandbox, sandbox
     edit(inventory, *client_vars("acme", client_roles=["admn"], client_email="root@acme"))
     edit(inventory, *client_vars("globex", client_account_id="21098765432"))
     mark = sandbox.mark()
-    rc, output = run_playbook(inventory, tmp_path, sandbox_endpoint, "-e", "client=clients")
+    rc, output = onboard(inventory, tmp_path, sandbox_endpoint, "-e", "client=clients")
     assert rc != 0
     for text in (
         "acme: client_email: 'root@acme' must have a dotted domain",
@@ -252,7 +226,7 @@ def test_every_problem_is_reported_at_once(inventory, tmp_path, sandbox, sandbox
 
 def test_the_sandbox_inventory_validates_without_calling_aws(inventory, tmp_path, sandbox, sandbox_endpoint):
     mark = sandbox.mark()
-    rc, output = run_playbook(inventory, tmp_path, sandbox_endpoint, "-e", "client=clients", "--tags", "validate")
+    rc, output = onboard(inventory, tmp_path, sandbox_endpoint, "-e", "client=clients", "--tags", "validate")
     assert rc == 0, output
     assert "failed=0" in output and "fatal" not in output, output
     assert sandbox.call_summary(since=mark)["total"] == 0
@@ -260,9 +234,7 @@ def test_the_sandbox_inventory_validates_without_calling_aws(inventory, tmp_path
 
 def test_the_example_inventory_validates(tmp_path):
     # The template for a real MSP: no sandbox, no credentials, nothing but the inventory.
-    rc, output = run_playbook(
-        REPO / "inventories" / "example", tmp_path, None, "-e", "client=clients", "--tags", "validate"
-    )
+    rc, output = onboard(REPO / "inventories" / "example", tmp_path, None, "-e", "client=clients", "--tags", "validate")
     assert rc == 0, output
     for host in ("northwind", "initech", "umbrella"):
         assert re.search(r"\bfailed=0\b", recap(output, host)), output
@@ -285,21 +257,41 @@ def play_hosts(listing: str, play: str) -> list[str]:
 
 @pytest.mark.parametrize(("args", "hosts"), SELECTIONS.values(), ids=SELECTIONS.keys())
 def test_client_selection(inventory, tmp_path, sandbox, sandbox_endpoint, args, hosts):
-    rc, listing = run_playbook(inventory, tmp_path, sandbox_endpoint, *args, "--list-hosts")
+    rc, listing = onboard(inventory, tmp_path, sandbox_endpoint, *args, "--list-hosts")
     assert rc == 0, listing
     assert play_hosts(listing, "Onboard the client accounts") == hosts, listing
     # Play 1 reads -e client as play 3's pattern does: it accepts every form.
-    rc, output = run_playbook(inventory, tmp_path, sandbox_endpoint, *args, "--tags", "validate")
+    rc, output = onboard(inventory, tmp_path, sandbox_endpoint, *args, "--tags", "validate")
     assert rc == 0, output
     assert re.search(r"\bfailed=0\b", recap(output, "localhost")), output
 
 
 def test_an_invited_client_with_credentials_is_onboarded_alone(inventory, tmp_path, sandbox, sandbox_endpoint):
     # The extra variable reaches every client; only globex, invited, is onboarded: nothing to refuse.
-    rc, output = run_playbook(
+    rc, output = onboard(
         inventory, tmp_path, sandbox_endpoint, "-e", "client=globex", "-e", EXTRA_CREDENTIALS, "--tags", "validate"
     )
     assert rc == 0, output
+
+
+def test_the_audit_does_not_judge_client_credentials(inventory, tmp_path, sandbox, sandbox_endpoint):
+    # The audit (every client by default) uses no credentials: the AWX credential of a job template shared with
+    # onboarding reaches acme (created) too, which onboarding refuses ("credentials-for-every-client").
+    mark = sandbox.mark()
+    rc, output = run_playbook(
+        "audit.yml",
+        tmp_path,
+        sandbox_endpoint,
+        "-e",
+        EXTRA_CREDENTIALS,
+        "-e",
+        "audit_fail_on_drift=false",
+        inventory=inventory,
+    )
+    assert rc == 0, output
+    assert "client_credentials" not in output, output
+    assert re.search(r"\bfailed=0\b", recap(output, "localhost")), output
+    assert writes_since(sandbox, mark) == []
 
 
 def test_onboard_passes_no_omit_to_the_roles():
@@ -332,7 +324,7 @@ def test_check_mode_relies_on_the_client_roles_defaults(inventory, tmp_path, san
     edit(inventory, *client_vars("acme", client_join=None))
     mark = sandbox.mark()
     # The client's own plays are judged here; the organization-wide play 4 (localhost) is other tests'.
-    _rc, output = run_playbook(inventory, tmp_path, sandbox_endpoint, "-e", "client=acme", "--check", "--diff")
+    _rc, output = onboard(inventory, tmp_path, sandbox_endpoint, "-e", "client=acme", "--check", "--diff")
     assert FIRST_WRITING_PLAY in output, output
     assert re.search(r"\bfailed=0\b", recap(output, "acme")), output
     assert writes_since(sandbox, mark) == []
@@ -345,7 +337,7 @@ def test_check_mode_for_an_invited_member_without_its_access_role(
     join_globex(aws, world)
     edit(inventory, "group_vars/all/msp.yml", lambda data: data.update(msp_wait_timeout=20))
     mark = sandbox.mark()
-    _rc, output = run_playbook(inventory, tmp_path, sandbox_endpoint, "-e", "client=globex", "--check", "--diff")
+    _rc, output = onboard(inventory, tmp_path, sandbox_endpoint, "-e", "client=globex", "--check", "--diff")
     assert "could not assume" not in output, output
     assert re.search(r"\bfailed=0\b", recap(output, "globex")), output
     assert writes_since(sandbox, mark) == []

@@ -250,6 +250,7 @@ HAND_MADE = dict(_account("999999999999", "someone@msp.example"), name="Test", j
 def _coverage_summary(coverage):
     return {
         "undeclared": [account["id"] for account in coverage["undeclared_accounts"]],
+        "closing": [(account["id"], account["state"]) for account in coverage["closing_accounts"]],
         "missing": [(c["host"], c["join"], c["expected"]) for c in coverage["missing_clients"]],
         "inactive": [(c["host"], c["account_id"], c["state"]) for c in coverage["inactive_clients"]],
         "matched": [(c["host"], c["account_id"]) for c in coverage["matched"]],
@@ -317,6 +318,48 @@ COVERAGE_CASES = {
         [],
         {"undeclared": ["555555555555", "999999999999"], "missing": [], "inactive": [], "matched": []},
     ),
+    # A created client's root email in other case than the account's: the client's side is compared in lower case.
+    "a-client-email-in-upper-case-matches": (
+        [_client("acme", email="AwsAccounts+ACME@MSP.example")],
+        [_account("111111111111", "awsaccounts+acme@msp.example"), MANAGEMENT],
+        ["123456789012"],
+        None,
+        {"undeclared": [], "missing": [], "inactive": [], "matched": [("acme", "111111111111")]},
+    ),
+    # AWS lists a closed account up to 90 days: nobody's closing accounts are apart, no finding; an account
+    # still being created is not closing.
+    "undeclared-accounts-closing-or-closed-are-apart": (
+        [],
+        [
+            _account("666666666666", "a@msp.example", "PENDING_CLOSURE"),
+            _account("777777777777", "b@msp.example", "SUSPENDED"),
+            _account("888888888888", "c@msp.example", "CLOSED"),
+            _account("999999999998", "d@msp.example", "PENDING_ACTIVATION"),
+            HAND_MADE,
+            MANAGEMENT,
+        ],
+        ["123456789012"],
+        None,
+        {
+            "undeclared": ["999999999998", "999999999999"],
+            "closing": [
+                ("666666666666", "PENDING_CLOSURE"),
+                ("777777777777", "SUSPENDED"),
+                ("888888888888", "CLOSED"),
+            ],
+            "missing": [],
+            "inactive": [],
+            "matched": [],
+        },
+    ),
+    # A declared client's closing account is the client's, not nobody's: the entry should go (a finding).
+    "a-client-whose-account-is-closing-is-inactive": (
+        [_client("hooli")],
+        [_account("222222222222", "awsaccounts+hooli@msp.example", "PENDING_CLOSURE"), MANAGEMENT],
+        ["123456789012"],
+        None,
+        {"undeclared": [], "missing": [], "inactive": [("hooli", "222222222222", "PENDING_CLOSURE")], "matched": []},
+    ),
     "an-empty-organization": (
         [_client("acme")],
         [],
@@ -336,7 +379,8 @@ COVERAGE_CASES = {
     ("clients", "accounts", "msp_accounts", "selected", "expected"), COVERAGE_CASES.values(), ids=COVERAGE_CASES.keys()
 )
 def test_client_coverage(clients, accounts, msp_accounts, selected, expected):
-    assert _coverage_summary(client_coverage(copy.deepcopy(clients), accounts, msp_accounts, selected)) == expected
+    summary = _coverage_summary(client_coverage(copy.deepcopy(clients), accounts, msp_accounts, selected))
+    assert summary == {"closing": [], **expected}
 
 
 def test_client_coverage_entries_and_findings():
@@ -358,7 +402,24 @@ def test_client_coverage_entries_and_findings():
         "client declares it and it is not one of the MSP's own accounts (msp_own_account_ids)",
         "Client globex (invite) is missing from the organization: the invited account 210987654321 is not a member",
         "Client initech (invite) is missing from the organization: the invited account 333333333333 is not a member",
-        "Client hooli: its account 222222222222 is SUSPENDED, not ACTIVE",
+        "Client hooli: its account 222222222222 is SUSPENDED, not ACTIVE: the account is being closed or is closed "
+        "(AWS lists it up to 90 days after): once it is handed over to the client or closed, remove the client's "
+        "entry (hooli from the inventory's clients group and its host_vars)",
+    ]
+    assert coverage["closing_accounts"] == []
+
+
+def test_client_coverage_closing_accounts_are_no_finding_and_an_account_being_created_says_to_wait():
+    closing = dict(_account("666666666666", "gone@msp.example", "CLOSED"), name="Old")
+    coverage = client_coverage(
+        [_client("acme")], [_account("111111111111", "awsaccounts+acme@msp.example", "PENDING_ACTIVATION"), closing]
+    )
+    assert coverage["closing_accounts"] == [closing]
+    assert coverage["undeclared_accounts"] == []
+    assert coverage["findings"] == [
+        "Client acme: its account 111111111111 is PENDING_ACTIVATION, not ACTIVE: run the audit again once AWS has "
+        "activated it; if it stays so, see the account in the Organizations console, then onboard it again "
+        "(playbooks/onboard.yml) or remove the client's entry"
     ]
 
 
