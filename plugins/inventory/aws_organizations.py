@@ -27,11 +27,19 @@ options:
     choices: [msp.aws_accounts.aws_organizations]
   hostnames:
     description:
-      - How hosts are named, in order of preference; the first entry that gives a non-empty value names the host.
+      - How hosts are named, in order of preference; the first entry that gives a non-empty, usable value names
+        the host, else the account id does.
       - Each entry is V(account_id), V(name) (the account name), V(email) (the root email) or C(tag:<key>), the
         value of the account's tag C(<key>), such as V(tag:client).
-      - When two accounts would get the same name, the one with the lower account id keeps it and the other is
-        named by its account id, with a warning naming both.
+      - "The account name, the root email and the account's tags can be changed from inside the member account
+        (by whoever administers it), not only by the MSP. So a value Ansible would read otherwise is skipped,
+        with a warning naming the account id and the value, and the next entry is tried. These values are
+        V(localhost), V(127.0.0.1), V(::1), V(all), V(ungrouped), the name of one of the plugin's groups, a value
+        with whitespace or any of C(, : [ ] ! & * ? ~) (host patterns read them as separators, ranges, globs,
+        negations, intersections or regular expressions), and a value starting with C(@)."
+      - When two accounts would get the same name, an C(ACTIVE) account keeps it before one in another state
+        (a client's old suspended account still tagged like its live one does not take its name), then the
+        lower account id; the others are named by their account ids, with a warning naming them all.
       - C(tag:) entries need O(read_tags).
     type: list
     elements: str
@@ -43,7 +51,8 @@ options:
         C(ou_clients_production), a child group of C(ou_clients), itself a child of C(aws_organization).
       - Accounts directly in the root are in C(aws_organization) only. Two OU paths that make one group name
         (C(/Clients/Acme-Corp) and C(/Clients/Acme Corp)) are an error naming both.
-      - Letters, digits and C(_) only.
+      - Letters, digits and C(_) only, and not empty, so OU groups never merge with another inventory source's
+        groups (the OU C(/Clients) would otherwise be the group C(clients) of the static client inventory).
     type: str
     default: ou_
   include_ous:
@@ -51,19 +60,25 @@ options:
       - OU paths (C(/Clients), C(/Clients/Production)) whose accounts, and those of every OU below them, are
         included. The plugin lists only these subtrees (and the OUs above them, to find them).
       - An empty list, or C(/), includes the whole organization. A path that does not exist is an error.
+      - The management account is in the root, so with O(include_ous) (other than C(/)) it never appears, even
+        with O(include_management_account=true).
     type: list
     elements: str
     default: []
   exclude_ous:
     description:
-      - OU paths left out, with every OU below them; the plugin does not list them at all. Wins over O(include_ous).
+      - OU paths left out, with every OU below them; the plugin does not list them at all. Wins over O(include_ous);
+        an included OU inside an excluded one is left out without being listed.
+      - A path that does not exist is an error, found while walking (its parent is listed anyway). With
+        O(include_ous), a path neither inside nor above an included OU could leave nothing out and is an error
+        too, before anything is read.
     type: list
     elements: str
     default: []
   states:
     description:
       - Only accounts in one of these states (C(Account.State), read from C(Account.Status) on endpoints that only
-        send that). An empty list keeps every state.
+        send that), written in capitals as AWS does. An empty list keeps every state.
     type: list
     elements: str
     choices: [PENDING_ACTIVATION, ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED]
@@ -104,8 +119,17 @@ notes:
     O(include_management_account), then, once the tags are read, O(include_tags) and O(exclude_tags)."
   - "With O(cache=true) the plugin caches what it read from AWS. O(hostnames), O(ou_group_prefix), the tag filters,
     O(compose), O(groups) and O(keyed_groups) then apply to the cached listing; changing O(include_ous),
-    O(exclude_ous), O(states), O(include_management_account) or O(read_tags) reads AWS again. A parse answered from
-    the cache makes no AWS call at all (not even the AssumeRole of O(assume_role_arn))."
+    O(exclude_ous), O(states), O(include_management_account) or O(read_tags) reads AWS again, and so does reading
+    from elsewhere or as someone else: another O(endpoint_url), O(region), O(profile), O(assume_role_arn) or access
+    key id (O(access_key), else C(AWS_ACCESS_KEY_ID); temporary keys change with every session). The cache keeps
+    only a SHA-256 of these, never the secret key. A parse answered from the cache makes no AWS call at all (not
+    even the AssumeRole of O(assume_role_arn))."
+  - "Every value read from AWS is data, never a template: an account whose name is a Jinja2 expression between
+    C({{) and C(}}) is shown as it is, read live or from the cache, and O(compose) expressions see the text,
+    never its result."
+  - "AWS allows C(/) in OU names; the plugin joins OU names with C(/) into paths, so an OU C(A/B) in the root and
+    an OU C(B) in an OU C(A) have one path. O(include_ous) and O(exclude_ous) match OU names level by level and
+    cannot name an OU whose name holds C(/); rename such OUs for the plugin to tell them apart."
   - The tags are read by at most four requests at a time. The client uses botocore's C(standard) retry mode,
     which retries throttling.
   - Organizations is a global service; when no region is set the plugin uses C(us-east-1), the endpoint of the
@@ -144,7 +168,8 @@ cache_timeout: 3600
 ---
 # Beside the static client inventory: a client's account carries the tag client=<its host name>, so it gets
 # that host's name and playbooks see one host per client with both the client_* and the aws_account_*
-# variables. Accounts no client declares appear under their account id.
+# variables. Accounts without a client tag appear under their account id; an account tagged for a client the
+# static inventory does not declare appears under its tag, without client_* variables.
 #   ansible-inventory -i inventories/production -i inventories/organization --graph
 plugin: msp.aws_accounts.aws_organizations
 hostnames: [tag:client, account_id]
@@ -159,7 +184,7 @@ groups:
   # accounts nobody tagged as a client's: the first place to look for forgotten accounts
   untagged_accounts: "'client' not in aws_account_tags and not aws_account_is_management"
 compose:
-  client_account_id: aws_account_id
+  # the hosts are AWS accounts, reached through AWS's APIs from the controller
   ansible_connection: "'local'"
 
 ---
@@ -181,6 +206,11 @@ ou_group_prefix: org_
 
 from concurrent.futures import ThreadPoolExecutor
 
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError:
+    pass  # amazon.aws's AWSInventoryBase reports a missing botocore (require_aws_sdk).
+
 from ansible.errors import AnsibleParserError
 from ansible_collections.amazon.aws.plugins.plugin_utils.inventory import AWSInventoryBase
 
@@ -190,8 +220,10 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
     standard_retry_config,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.organization_inventory import (
+    SOURCE_OPTIONS,
     account_host_vars,
     build_inventory,
+    explain_assume_role_error,
     explain_error,
     inventory_settings,
     keep_before_tags,
@@ -241,7 +273,11 @@ class InventoryModule(AWSInventoryBase):
         return super().client(service, **kwargs)
 
     def _organizations_client(self):
-        super()._set_frozen_credentials()
+        try:
+            super()._set_frozen_credentials()
+        except (BotoCoreError, ClientError) as e:
+            # amazon.aws's _freeze_iam_role catches only its own error type: AWS's refusal arrives bare.
+            raise AnsibleParserError(explain_assume_role_error(self.get_option("assume_role_arn"), e)) from None
         return self.client(
             "organizations", retry_decorator=concurrent_modification_retry, config=standard_retry_config()
         )
@@ -250,28 +286,31 @@ class InventoryModule(AWSInventoryBase):
         super().parse(inventory, loader, path, cache=cache)
         try:
             settings = inventory_settings(**{option: self.get_option(option) for option in SETTINGS_OPTIONS})
-            listing = self._cached_listing(path, cache, settings)
+            fingerprint = listing_fingerprint(settings, {option: self.get_option(option) for option in SOURCE_OPTIONS})
+            listing = self._cached_listing(path, cache, fingerprint)
             if listing is None:
-                listing = self._read_listing(settings)
+                listing = self._read_listing(settings, fingerprint)
                 if self.get_option("cache"):
                     self._cache[self.get_cache_key(path)] = listing
             built = build_inventory(listing, settings)
         except MspAwsError as e:
-            raise AnsibleParserError(explain_error(e)) from e
+            # explain_error already quotes AWS's message; a chained cause would make ansible-core repeat it.
+            raise AnsibleParserError(explain_error(e)) from None
         for warning in built["warnings"]:
             self.warn(warning)
         self._populate(built)
 
-    def _cached_listing(self, path, cache, settings):
-        """The cached listing, if caching is on, not refreshed, and it was read with the same listing options."""
+    def _cached_listing(self, path, cache, fingerprint):
+        """The cached listing, if caching is on, not refreshed, and it was read with the same listing options,
+        from the same endpoint and region, as the same profile, role and access key id."""
         found, listing = self.get_cached_result(path, cache)
         if not found or not isinstance(listing, dict) or listing.get("format") != CACHE_FORMAT:
             return None
-        if listing.get("read_with") != listing_fingerprint(settings):
+        if listing.get("read_with") != fingerprint:
             return None
         return listing
 
-    def _read_listing(self, settings):
+    def _read_listing(self, settings, fingerprint):
         client = self._organizations_client()
         root = root_of(client)
         ou_paths, walked = walk_organization(
@@ -291,7 +330,7 @@ class InventoryModule(AWSInventoryBase):
                 host_vars["aws_account_tags"] = account_tags
         return {
             "format": CACHE_FORMAT,
-            "read_with": listing_fingerprint(settings),
+            "read_with": fingerprint,
             "ou_paths": ou_paths,
             "accounts": accounts,
         }

@@ -11,12 +11,17 @@ The plugin reads AWS; everything else is here, without boto3:
   parent and OU path come from the walk, never from ListParents;
 - :func:`account_host_vars` turns an Organizations Account into the host's ``aws_account_*`` variables;
 - :func:`keep_before_tags` and :func:`matches_tags` are the filters, before and after the tag reads;
-- :func:`host_names` names the hosts by ``hostnames``, settling duplicate names;
+- :func:`host_names` names the hosts by ``hostnames``, skipping values that cannot be host names and
+  settling duplicate names;
 - :func:`build_inventory` turns the listing into hosts and groups (OU groups nested like the OUs).
 
-The listing (what the plugin caches) is JSON: ``{"ou_paths": [...], "accounts": [host vars, ...]}``.
+The listing (what the plugin caches) is JSON: ``{"ou_paths": [...], "accounts": [host vars, ...]}``, with
+the :func:`listing_fingerprint` it was read with. Every value in it comes from AWS, much of it (names, emails,
+tags) set by the member accounts: it is data, never templated.
 """
 
+import hashlib
+import json
 import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
@@ -43,9 +48,21 @@ TAG_HOSTNAME_PREFIX = "tag:"
 # Account.State values in the Organizations API reference.
 ACCOUNT_STATES = ("PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED")
 GROUP_NAME_UNSAFE = re.compile(r"[^a-z0-9_]")
-GROUP_PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9_]*$")
+GROUP_PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9_]+$")
 # The options that change what is read from AWS: a cached listing read with other values is read again.
 LISTING_OPTIONS = ("include_ous", "exclude_ous", "states", "include_management_account", "read_tags")
+# Where and as whom the listing is read (the plugin's options, which fall back to AWS_URL, AWS_REGION,
+# AWS_PROFILE and AWS_ACCESS_KEY_ID): another organization or other credentials read again. Never the secret.
+SOURCE_OPTIONS = ("endpoint_url", "region", "profile", "assume_role_arn", "access_key")
+# Host names Ansible gives another meaning: the controller itself (constants.LOCALHOST) and the implicit groups.
+RESERVED_HOST_NAMES = ("localhost", "127.0.0.1", "::1", "all", "ungrouped")
+# Characters host patterns (--limit, hosts:) read as separators, globs, ranges, regexes, intersections or
+# exclusions (inventory/manager.py split_host_pattern, _match_one_pattern, PATTERN_WITH_SUBSCRIPT).
+HOST_PATTERN_CHARACTERS = ",:[]!&*?~"
+# --limit @file reads the host names from a file.
+HOST_PATTERN_PREFIXES = ("@",)
+WHITESPACE = re.compile(r"\s")
+ACTIVE_STATE = "ACTIVE"
 ACCESS_DENIED_CODES = ("AccessDenied", "AccessDeniedException")
 READ_PERMISSIONS = (
     "organizations:ListRoots, organizations:ListOrganizationalUnitsForParent, "
@@ -85,14 +102,37 @@ def inventory_settings(
         settings["include_ous"] = []  # the root includes everything
     if () in settings["exclude_ous"]:
         raise InvalidInput("exclude_ous", "/ (the root) would leave out the whole organization: name OUs below it")
+    _check_excludes_meet_includes(settings["include_ous"], settings["exclude_ous"])
     return settings
 
 
-def listing_fingerprint(settings):
-    """What a cached listing must have been read with to be used (JSON-safe: lists, not tuples)."""
+def _check_excludes_meet_includes(include_ous, exclude_ous):
+    """With include_ous, an excluded OU that is neither inside an included OU nor above one leaves nothing out:
+    a mistake, an error naming exclude_ous (its parent is never listed, so the walk could not check it)."""
+    if not include_ous:
+        return
+    for excluded in exclude_ous:
+        if not any(_below(excluded, included) or _below(included, excluded) for included in include_ous):
+            raise InvalidInput(
+                "exclude_ous",
+                f"{format_path(excluded)} is outside include_ous "
+                f"({', '.join(format_path(names) for names in include_ous)}), so it leaves nothing out: "
+                "remove it, or correct the path",
+            )
+
+
+def listing_fingerprint(settings, source=None):
+    """What a cached listing must have been read with to be used (JSON-safe: lists, not tuples).
+
+    ``source`` holds the values of SOURCE_OPTIONS (endpoint, region, profile, role and access key id) the
+    listing is read with; the fingerprint keeps only their SHA-256, so the cache file does not spell out the
+    key id or the role, and a listing read with other credentials or from another endpoint is never used.
+    """
     fingerprint = {option: settings[option] for option in LISTING_OPTIONS}
     for option in ("include_ous", "exclude_ous"):
         fingerprint[option] = [format_path(names) for names in fingerprint[option]]
+    source = {option: (source or {}).get(option) or None for option in SOURCE_OPTIONS}
+    fingerprint["source"] = hashlib.sha256(json.dumps(source, sort_keys=True).encode()).hexdigest()
     return fingerprint
 
 
@@ -117,6 +157,12 @@ def _hostnames(hostnames, read_tags):
 def _group_prefix(prefix):
     if prefix is None:
         return DEFAULT_OU_GROUP_PREFIX
+    if prefix == "":
+        raise InvalidInput(
+            "ou_group_prefix",
+            "may not be empty: the OU /Clients would make the group clients and merge with another inventory "
+            "source's group of that name (the static client inventory's clients); use a prefix such as ou_",
+        )
     if not isinstance(prefix, str) or not GROUP_PREFIX_PATTERN.match(prefix):
         raise InvalidInput("ou_group_prefix", f"{prefix!r} may hold only letters, digits and _")
     return prefix
@@ -146,14 +192,10 @@ def _states(states):
         return []
     if not isinstance(states, list):
         raise InvalidInput("states", f"must be a list of account states: {', '.join(ACCOUNT_STATES)}")
-    normalised = []
     for state in states:
-        value = state.upper() if isinstance(state, str) else state
-        if value not in ACCOUNT_STATES:
+        if state not in ACCOUNT_STATES:
             raise InvalidInput("states", f"{state!r} is not an account state: use {', '.join(ACCOUNT_STATES)}")
-        if value not in normalised:
-            normalised.append(value)
-    return sorted(normalised)
+    return sorted(set(states))
 
 
 def _tag_filter(tags, option, read_tags):
@@ -179,9 +221,10 @@ def walk_organization(root, ous_of, accounts_of, include_ous=(), exclude_ous=())
     """The OUs and accounts below the root, or below the included OUs only, minus the excluded subtrees.
 
     ``ous_of(parent_id)`` and ``accounts_of(parent_id)`` list a root's or OU's children (all pages); each is
-    called at most once per parent. Returns ``(ou_paths, accounts)``: the path of every OU seen (the ancestors
-    of included OUs too, so their groups nest), and ``[(account, parent_id, names), ...]``. An included path
-    that does not exist is an error naming include_ous.
+    called at most once per parent, and never for an excluded OU. Returns ``(ou_paths, accounts)``: the path of
+    every OU seen (the ancestors of included OUs too, so their groups nest), and
+    ``[(account, parent_id, names), ...]``. An included or excluded path that does not exist is an error naming
+    include_ous or exclude_ous; an included OU inside an excluded one is left out without listing anything in it.
     """
     listed = {}
 
@@ -190,15 +233,21 @@ def walk_organization(root, ous_of, accounts_of, include_ous=(), exclude_ous=())
             listed[parent_id] = ous_of(parent_id)
         return listed[parent_id]
 
+    def resolve(names, option):
+        found, missing = resolve_path(names, root["Id"], children)
+        if missing:
+            raise InvalidInput(option, f"organizational unit {format_path(names)} does not exist ({'/'.join(missing)})")
+        return found
+
     seen = set()
     starts = []
     if include_ous:
         for names in include_ous:
-            found, missing = resolve_path(names, root["Id"], children)
-            if missing:
-                raise InvalidInput(
-                    "include_ous", f"organizational unit {format_path(names)} does not exist ({'/'.join(missing)})"
-                )
+            excluded = next((path for path in exclude_ous if _below(names, path)), None)
+            if excluded is not None:
+                resolve(excluded, "exclude_ous")  # lists the excluded OU's parents, never the OU itself
+                continue
+            found = resolve(names, "include_ous")
             seen.update(tuple(parse_path(path)) for path, _ou in found[:-1])
             starts.append((names, found[-1][1]["Id"]))
     else:
@@ -214,6 +263,10 @@ def walk_organization(root, ous_of, accounts_of, include_ous=(), exclude_ous=())
             seen.add(names)
         accounts.extend((account, parent_id, names) for account in accounts_of(parent_id))
         pending.extend(((*names, ou["Name"]), ou["Id"]) for ou in children(parent_id))
+    # Every excluded OU's parent has been listed by now (inventory_settings refuses an exclude outside
+    # include_ous), so checking that it exists costs no call.
+    for names in exclude_ous:
+        resolve(names, "exclude_ous")
     ou_paths = sorted(format_path(names) for names in seen if not any(_below(names, x) for x in exclude_ous))
     return ou_paths, sorted(accounts, key=lambda entry: entry[0]["Id"])
 
@@ -266,35 +319,73 @@ def matches_tags(tags, include_tags, exclude_tags):
 # --- hosts and groups -----------------------------------------------------------------------------------------
 
 
-def host_name_candidate(host_vars, hostnames):
-    """The first ``hostnames`` entry that gives a non-empty value, or the account id."""
+def host_name_problem(value, group_names=()):
+    """Why ``value`` cannot name a host, or None. Account names, root emails and tags are set in the member
+    account, so they may claim the controller (``localhost``), an implicit or plugin group, or hold what host
+    patterns read as syntax (``web,db`` could never be picked with --limit)."""
+    if value.lower() in RESERVED_HOST_NAMES:
+        return "Ansible reserves that name"
+    if value in group_names:
+        return "a group of this inventory has that name"
+    if WHITESPACE.search(value):
+        return "it contains whitespace"
+    special = sorted({character for character in value if character in HOST_PATTERN_CHARACTERS})
+    if special:
+        return f"host patterns read {' '.join(special)} as syntax"
+    if value.startswith(HOST_PATTERN_PREFIXES):
+        return f"--limit reads a leading {value[0]} as a file name"
+    return None
+
+
+def host_name_candidate(host_vars, hostnames, group_names=()):
+    """``(name, refused)``: the first ``hostnames`` entry that gives a non-empty, usable value, or the account
+    id; ``refused`` lists ``(entry, value, reason)`` for the values skipped as unusable."""
+    refused = []
     for entry in hostnames:
         if entry.startswith(TAG_HOSTNAME_PREFIX):
             value = host_vars["aws_account_tags"].get(entry[len(TAG_HOSTNAME_PREFIX) :])
         else:
             value = host_vars[HOSTNAME_FIELDS[entry]]
-        if isinstance(value, str) and value.strip():
-            return value
-    return host_vars["aws_account_id"]
+        if not isinstance(value, str) or not value.strip():
+            continue
+        problem = host_name_problem(value, group_names)
+        if problem is None:
+            return value, refused
+        refused.append((entry, value, problem))
+    return host_vars["aws_account_id"], refused
 
 
-def host_names(accounts, hostnames):
-    """``({account id: host name}, warnings)``. Of accounts that would share a name, the lowest account id keeps
-    it and the others are named by their account ids. A name still shared then is an error."""
-    wanted = {}
-    for host_vars in accounts:
-        wanted.setdefault(host_name_candidate(host_vars, hostnames), []).append(host_vars["aws_account_id"])
-    names, warnings = {}, []
-    for name, account_ids in sorted(wanted.items()):
-        keeper, *others = sorted(account_ids)
+def _keeps_name_first(host_vars):
+    """Of accounts that would share a name: ACTIVE ones first (a client's old, suspended account still tagged
+    like the live one must not take its name), then the lower account id."""
+    return (host_vars["aws_account_state"] != ACTIVE_STATE, host_vars["aws_account_id"])
+
+
+def host_names(accounts, hostnames, group_names=()):
+    """``({account id: host name}, warnings)``. Values that cannot be host names are skipped (with a warning
+    naming the account). Of accounts that would share a name, an ACTIVE account keeps it before one in
+    another state, then the lower account id; the others are named by their account ids. A name still shared
+    then is an error."""
+    wanted, warnings = {}, []
+    for host_vars in sorted(accounts, key=lambda item: item["aws_account_id"]):
+        name, refused = host_name_candidate(host_vars, hostnames, group_names)
+        wanted.setdefault(name, []).append(host_vars)
+        warnings.extend(
+            f"aws_organizations: account {host_vars['aws_account_id']}: {entry} gives {value!r}, which cannot "
+            f"name a host ({reason}); the next hostnames entry or the account id names it"
+            for entry, value, reason in refused
+        )
+    names = {}
+    for name, sharing in sorted(wanted.items()):
+        keeper, *others = (host_vars["aws_account_id"] for host_vars in sorted(sharing, key=_keeps_name_first))
         names[keeper] = name
         for account_id in others:
             names[account_id] = account_id
         if others:
             warnings.append(
-                f"aws_organizations: accounts {', '.join(sorted(account_ids))} are all named {name!r} by hostnames; "
-                f"{keeper} keeps the name, {', '.join(others)} {'is' if len(others) == 1 else 'are'} named by "
-                "account id"
+                f"aws_organizations: accounts {', '.join(sorted([keeper, *others]))} are all named {name!r} by "
+                f"hostnames; {keeper} keeps the name (ACTIVE first, then the lower account id), "
+                f"{', '.join(others)} {'is' if len(others) == 1 else 'are'} named by account id"
             )
     holders = {}
     for account_id, name in sorted(names.items()):
@@ -355,6 +446,18 @@ def _parent_path(path):
     return format_path(names[:-1])
 
 
+def _account_groups(host_vars, by_path):
+    """The plugin's groups an account is in."""
+    member_of = [ORGANIZATION_GROUP, by_path.get(host_vars["aws_account_ou_path"])]
+    if host_vars["aws_account_state"]:
+        member_of.append(STATE_GROUP_PREFIX + group_name_part(host_vars["aws_account_state"]))
+    if host_vars["aws_account_joined_method"]:
+        member_of.append(JOINED_GROUP_PREFIX + group_name_part(host_vars["aws_account_joined_method"]))
+    if host_vars["aws_account_is_management"]:
+        member_of.append(MANAGEMENT_GROUP)
+    return [group for group in member_of if group]
+
+
 def build_inventory(listing, settings):
     """Hosts and groups from a listing (``{"ou_paths", "accounts"}``) under the settings' tag filters and names.
 
@@ -367,7 +470,6 @@ def build_inventory(listing, settings):
         for host_vars in listing["accounts"]
         if matches_tags(host_vars["aws_account_tags"], settings["include_tags"], settings["exclude_tags"])
     ]
-    names, warnings = host_names(accounts, settings["hostnames"])
     by_path = ou_groups(listing["ou_paths"], settings["ou_group_prefix"])
     groups = {ORGANIZATION_GROUP: {"hosts": [], "children": []}}
     for group in by_path.values():
@@ -375,19 +477,15 @@ def build_inventory(listing, settings):
     for path, group in by_path.items():
         parent = by_path.get(_parent_path(path), ORGANIZATION_GROUP)
         groups[parent]["children"].append(group)
+    member_of = {host_vars["aws_account_id"]: _account_groups(host_vars, by_path) for host_vars in accounts}
+    group_names = set(groups).union(*member_of.values())
+    names, warnings = host_names(accounts, settings["hostnames"], group_names)
 
     hosts = {}
     for host_vars in accounts:
         name = names[host_vars["aws_account_id"]]
         hosts[name] = host_vars
-        member_of = [ORGANIZATION_GROUP, by_path.get(host_vars["aws_account_ou_path"])]
-        if host_vars["aws_account_state"]:
-            member_of.append(STATE_GROUP_PREFIX + group_name_part(host_vars["aws_account_state"]))
-        if host_vars["aws_account_joined_method"]:
-            member_of.append(JOINED_GROUP_PREFIX + group_name_part(host_vars["aws_account_joined_method"]))
-        if host_vars["aws_account_is_management"]:
-            member_of.append(MANAGEMENT_GROUP)
-        for group in filter(None, member_of):
+        for group in member_of[host_vars["aws_account_id"]]:
             groups.setdefault(group, {"hosts": [], "children": []})["hosts"].append(name)
     for group in groups.values():
         group["hosts"].sort()
@@ -414,3 +512,12 @@ def explain_error(error):
     else:
         return f"aws_organizations: {error}"
     return f"aws_organizations: {error.message}: {fix} ({error.exception})"
+
+
+def explain_assume_role_error(role_arn, exception):
+    """A failed AssumeRole of assume_role_arn (amazon.aws lets botocore's ClientError through) as the inventory
+    reports it."""
+    return (
+        f"aws_organizations: could not assume the role {role_arn} of assume_role_arn ({exception}): check the ARN, "
+        "that the role's trust policy trusts the credentials' principal and that they may call sts:AssumeRole on it"
+    )

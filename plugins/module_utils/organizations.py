@@ -29,7 +29,7 @@ STATUS_TO_STATE = {"ACTIVE": "ACTIVE", "SUSPENDED": "SUSPENDED", "PENDING_CLOSUR
 CLOSING_STATES = ("PENDING_CLOSURE", "SUSPENDED", "CLOSED")
 # ListAccounts' MaxResults may be 1 to 20 (the API reference), as ListAccountsForParent's and
 # ListOrganizationalUnitsForParent's; asking for 20 makes the fewest calls.
-LIST_ACCOUNTS_PAGE_SIZE = 20
+ORGANIZATIONS_PAGE_SIZE = 20
 
 
 def describe_organization(client):
@@ -56,7 +56,7 @@ def list_accounts(client):
     """Every account of the organization, as AWS returns them (all pages of AWS's largest page size)."""
     try:
         paginator = client.get_paginator("list_accounts")
-        pages = paginator.paginate(PaginationConfig={"PageSize": LIST_ACCOUNTS_PAGE_SIZE})
+        pages = paginator.paginate(PaginationConfig={"PageSize": ORGANIZATIONS_PAGE_SIZE})
         return pages.build_full_result()["Accounts"]
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         raise MspAwsError(message="Failed to list the organization's accounts", exception=e) from e
@@ -176,7 +176,7 @@ def child_organizational_units(client, parent_id):
     """The OUs directly below a root or OU (all pages; ListOrganizationalUnitsForParent's largest is 20 too)."""
     with translated_errors(f"Failed to list the organizational units below {parent_id}"):
         paginator = client.get_paginator("list_organizational_units_for_parent")
-        pages = paginator.paginate(ParentId=parent_id, PaginationConfig={"PageSize": LIST_ACCOUNTS_PAGE_SIZE})
+        pages = paginator.paginate(ParentId=parent_id, PaginationConfig={"PageSize": ORGANIZATIONS_PAGE_SIZE})
         return pages.build_full_result()["OrganizationalUnits"]
 
 
@@ -184,7 +184,7 @@ def child_accounts(client, parent_id):
     """The accounts directly in a root or OU (all pages of AWS's largest page size, as list_accounts)."""
     with translated_errors(f"Failed to list the accounts in {parent_id}"):
         paginator = client.get_paginator("list_accounts_for_parent")
-        pages = paginator.paginate(ParentId=parent_id, PaginationConfig={"PageSize": LIST_ACCOUNTS_PAGE_SIZE})
+        pages = paginator.paginate(ParentId=parent_id, PaginationConfig={"PageSize": ORGANIZATIONS_PAGE_SIZE})
         return pages.build_full_result()["Accounts"]
 
 

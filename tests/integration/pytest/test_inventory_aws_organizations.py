@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ansible_output import plain
 from conftest import DEV_TREE, REPO, Aws
 
 from msp_sandbox.client import SandboxClient
@@ -84,18 +85,6 @@ def ansible_inventory(sources, env: dict, *args: str) -> subprocess.CompletedPro
     return subprocess.run(
         [*command, *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=300, check=False
     )
-
-
-def plain(value):
-    """ansible-core 2.19's --list marks values from outside the inventory files (AWS's) as not templates:
-    ``{"__ansible_unsafe": value}``; the value itself is what the tests compare."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return value["__ansible_unsafe"]
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
 
 
 def listed(proc: subprocess.CompletedProcess) -> dict:
@@ -333,7 +322,7 @@ def test_list_gives_one_host_per_account_with_the_promised_variables(organizatio
         **NAMED_BY_CLIENT,
         keyed_groups=[{"key": "aws_account_tags.client | default(omit)", "prefix": "client"}],
         groups={"untagged": "'client' not in aws_account_tags"},
-        compose={"ansible_connection": "'local'", "client_account_id": "aws_account_id"},
+        compose={"ansible_connection": "'local'", "organization_account_id": "aws_account_id"},
     )
     ids, ou_ids, accounts = organization["ids"], organization["ou_ids"], organization["accounts"]
     keys = [*CREATED, "globex"]
@@ -363,7 +352,7 @@ def test_list_gives_one_host_per_account_with_the_promised_variables(organizatio
         assert variables["aws_account_is_management"] is False
         # compose
         assert variables["ansible_connection"] == "local"
-        assert variables["client_account_id"] == ids[key]
+        assert variables["organization_account_id"] == ids[key]
 
     assert hostvars(listing)["globex"]["aws_account_joined_method"] == "INVITED"
     assert hostvars(listing)["oldco"]["aws_account_state"] == "SUSPENDED"

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 
 import boto3
 import pytest
+from ansible_output import plain
 from dev_tree import DEV_TREE
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
@@ -27,6 +28,7 @@ PAGE = 20  # the plugin's page size for ListAccountsForParent and ListOrganizati
 BULK_ACCOUNTS = 45  # three pages
 BULK_OUS = 22  # two pages
 KEYS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+ROLE_PREFIX = f"arn:aws:iam::{MANAGEMENT_ID}:role/"
 
 
 class Recorder:
@@ -54,9 +56,15 @@ class Recorder:
             self.calls.append((service, action, params.get("ParentId")))
             queued = self.faults.get(action)
             code = queued.pop(0) if queued else None
-        if code:
+        if code and target:
             start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.1")])
             return [json.dumps({"__type": code, "Message": f"{code} injected by the test"}).encode()]
+        if code:  # the query protocol (STS)
+            start_response("403 Forbidden", [("Content-Type", "text/xml")])
+            return [
+                f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{code} injected by the test"
+                "</Message></Error><RequestId>test</RequestId></ErrorResponse>".encode()
+            ]
         return self.app(environ, start_response)
 
     def take(self):
@@ -137,21 +145,8 @@ def build_world(url):
     return {"ids": ids, "accounts": accounts}
 
 
-def unwrap(value):
-    """ansible-inventory marks strings from inventory plugins as unsafe: {"__ansible_unsafe": "..."}."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return value["__ansible_unsafe"]
-        return {key: unwrap(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [unwrap(item) for item in value]
-    return value
-
-
-def run_inventory(aws, tmp_path, config, *args, extra_env=None):
-    """ansible-inventory -i <tmp>/test.aws_organizations.yml --list; returns (result, stderr, AWS calls)."""
-    source = tmp_path / "test.aws_organizations.yml"
-    source.write_text(json.dumps({"plugin": "msp.aws_accounts.aws_organizations", **config}))
+def ansible_env(aws, extra_env=None):
+    """The environment of an ansible command: moto's endpoint and keys, this checkout's collection."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "ANSIBLE_"))}
     env.update(
         KEYS,
@@ -161,18 +156,35 @@ def run_inventory(aws, tmp_path, config, *args, extra_env=None):
         ANSIBLE_NOCOLOR="1",
         **(extra_env or {}),
     )
+    return env
+
+
+def run_inventory(aws, tmp_path, config, *args, extra_env=None):
+    """ansible-inventory -i <tmp>/test.aws_organizations.yml --list; returns (result, stderr, AWS calls)."""
+    source = tmp_path / "test.aws_organizations.yml"
+    source.write_text(json.dumps({"plugin": "msp.aws_accounts.aws_organizations", **config}))
     aws["recorder"].take()
     proc = subprocess.run(
         [str(ANSIBLE_INVENTORY), "-i", str(source), *(args or ("--list",))],
         capture_output=True,
         text=True,
-        env=env,
+        env=ansible_env(aws, extra_env),
         cwd=tmp_path,
         check=False,
     )
     calls = aws["recorder"].take()
-    result = unwrap(json.loads(proc.stdout)) if proc.returncode == 0 and "--list" in (args or ("--list",)) else None
+    result = plain(json.loads(proc.stdout)) if proc.returncode == 0 and "--list" in (args or ("--list",)) else None
     return proc, result, calls
+
+
+def jsonfile_cache(tmp_path):
+    """The plugin options that cache the listing in <tmp>/cache for an hour."""
+    return {
+        "cache": True,
+        "cache_plugin": "ansible.builtin.jsonfile",
+        "cache_connection": str(tmp_path / "cache"),
+        "cache_timeout": 3600,
+    }
 
 
 def hosts_of(result, group):
@@ -249,7 +261,7 @@ def test_constructed_compose_groups_and_keyed_groups(aws, tmp_path):
     config = {
         **CLIENTS_ONLY,
         "hostnames": ["tag:client", "account_id"],
-        "compose": {"client_account_id": "aws_account_id", "shouting": "aws_account_name | upper"},
+        "compose": {"organization_account_id": "aws_account_id", "shouting": "aws_account_name | upper"},
         "groups": {"untagged_accounts": "'client' not in aws_account_tags"},
         "keyed_groups": [
             {"key": "aws_account_tags.client | default('')", "prefix": "client"},
@@ -258,7 +270,7 @@ def test_constructed_compose_groups_and_keyed_groups(aws, tmp_path):
     }
     proc, result, _calls = run_inventory(aws, tmp_path, config)
     assert proc.returncode == 0, proc.stderr
-    assert result["_meta"]["hostvars"]["acme"]["client_account_id"] == aws["accounts"]["acme"]
+    assert result["_meta"]["hostvars"]["acme"]["organization_account_id"] == aws["accounts"]["acme"]
     assert result["_meta"]["hostvars"]["globex"]["shouting"] == "GLOBEX"
     assert hosts_of(result, "client_acme") == ["acme"]
     assert hosts_of(result, "client_acme_sandbox") == ["acme-sandbox"]
@@ -266,6 +278,84 @@ def test_constructed_compose_groups_and_keyed_groups(aws, tmp_path):
         [aws["accounts"]["orphan"], aws["accounts"]["orphan_tagged"], aws["accounts"]["shared"]]
     )
     assert hosts_of(result, "path__Clients_Production") == ["acme", "globex"]
+
+
+@pytest.fixture
+def member_controlled(aws):
+    """/Untrusted with accounts whose name or client tag a member account's administrator chose; removed after."""
+    org = boto3.client("organizations", region_name="us-east-1", endpoint_url=aws["url"], **lower(KEYS))
+    root = aws["ids"]["root"]
+    ou_id = org.create_organizational_unit(ParentId=root, Name="Untrusted")["OrganizationalUnit"]["Id"]
+    made = []
+
+    def make(name, **tags):
+        created = org.create_account(
+            AccountName=name,
+            Email=f"aws+untrusted-{len(made)}@msp.example",
+            Tags=[{"Key": key, "Value": value} for key, value in tags.items()],
+        )
+        account_id = created["CreateAccountStatus"]["AccountId"]
+        org.move_account(AccountId=account_id, SourceParentId=root, DestinationParentId=ou_id)
+        made.append(account_id)
+        return account_id
+
+    yield make
+    for account_id in made:
+        org.remove_account_from_organization(AccountId=account_id)
+    org.delete_organizational_unit(OrganizationalUnitId=ou_id)
+
+
+def test_member_controlled_names_never_claim_localhost_or_pattern_syntax(aws, tmp_path, member_controlled):
+    claims_localhost = member_controlled("localhost", client="localhost")
+    comma = member_controlled("web,db", client="web,db")
+    fine = member_controlled("untrusted-ok", client="hooli")
+    config = {"include_ous": ["/Untrusted"], "hostnames": ["tag:client", "name", "account_id"]}
+    proc, result, _calls = run_inventory(aws, tmp_path, config)
+    assert proc.returncode == 0, proc.stderr
+    hostvars = result["_meta"]["hostvars"]
+    assert sorted(hostvars) == sorted([claims_localhost, comma, "hooli"])
+    assert hostvars["hooli"]["aws_account_id"] == fine
+    assert "localhost" not in hostvars and "web,db" not in hostvars
+    warnings = failure(proc)
+    assert f"account {claims_localhost}: tag:client gives 'localhost', which cannot name a host" in warnings
+    assert (
+        f"account {comma}: name gives 'web,db', which cannot name a host (host patterns read , as syntax)" in warnings
+    )
+
+
+def test_values_from_aws_are_never_templated(aws, tmp_path, member_controlled):
+    touched = tmp_path / "templated"
+    name = f"{{{{ lookup('pipe', 'touch {touched}') }}}}"
+    account_id = member_controlled(name, client=name)
+    config = {
+        **jsonfile_cache(tmp_path),
+        "include_ous": ["/Untrusted"],
+        "hostnames": ["tag:client", "account_id"],
+        "compose": {"composed_name": "aws_account_name", "composed_tag": "aws_account_tags.client"},
+        "groups": {"templated": "aws_account_name is search('lookup')"},
+        "keyed_groups": [{"key": "aws_account_name", "prefix": "named"}],
+    }
+    proc, live, calls = run_inventory(aws, tmp_path, config)
+    assert proc.returncode == 0, proc.stderr
+    assert actions(calls)["ListRoots"] == 1
+    proc, cached, calls = run_inventory(aws, tmp_path, config)
+    assert proc.returncode == 0, proc.stderr
+    assert calls == [], "the second parse is answered from the jsonfile cache"
+    for result in (live, cached):
+        host_vars = result["_meta"]["hostvars"][account_id]
+        assert host_vars["aws_account_name"] == host_vars["composed_name"] == name
+        assert host_vars["aws_account_tags"]["client"] == host_vars["composed_tag"] == name
+        assert hosts_of(result, "templated") == [account_id]
+    # a playbook run templates what it prints: the cached name is still the text
+    source = tmp_path / "test.aws_organizations.yml"
+    shown = subprocess.run(
+        [str(ANSIBLE_INVENTORY.parent / "ansible"), "-i", str(source), account_id, "-m", "ansible.builtin.debug",
+         "-a", "var=composed_name"],
+        capture_output=True, text=True, env=ansible_env(aws), cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert name in shown.stdout
+    assert not touched.exists(), "a value from AWS was templated"
 
 
 FILTER_CASES = [
@@ -340,13 +430,7 @@ def test_throttling_is_retried(aws, tmp_path):
 
 
 def test_cache_answers_the_second_parse_without_any_aws_call(aws, tmp_path):
-    cache = {
-        "cache": True,
-        "cache_plugin": "ansible.builtin.jsonfile",
-        "cache_connection": str(tmp_path / "cache"),
-        "cache_timeout": 3600,
-        "assume_role_arn": f"arn:aws:iam::{MANAGEMENT_ID}:role/OrganizationInventoryReader",
-    }
+    cache = {**jsonfile_cache(tmp_path), "assume_role_arn": f"{ROLE_PREFIX}OrganizationInventoryReader"}
     config = {**cache, **CLIENTS_ONLY, "hostnames": ["tag:client", "account_id"]}
     proc, first, calls = run_inventory(aws, tmp_path, config)
     assert proc.returncode == 0, proc.stderr
@@ -377,6 +461,47 @@ def test_cache_answers_the_second_parse_without_any_aws_call(aws, tmp_path):
     assert calls == []
 
 
+def test_the_cache_is_read_again_from_another_organization_or_as_someone_else(aws, tmp_path):
+    config = {
+        **jsonfile_cache(tmp_path),
+        "include_ous": ["/Clients/Staging"],
+        "assume_role_arn": f"{ROLE_PREFIX}OrganizationInventoryReader",
+    }
+    secret = {"AWS_SECRET_ACCESS_KEY": "the-secret-key-never-cached"}
+    (tmp_path / "aws_config").write_text(
+        "[profile auditor]\naws_access_key_id = AKIDPROFILEKEY\naws_secret_access_key = testing\n"
+    )
+    profile = {
+        "AWS_CONFIG_FILE": str(tmp_path / "aws_config"),
+        "AWS_PROFILE": "auditor",
+        "AWS_ACCESS_KEY_ID": "",
+        "AWS_SECRET_ACCESS_KEY": "",
+    }
+    elsewhere = [
+        # case, config, environment
+        ("another-role", {**config, "assume_role_arn": f"{ROLE_PREFIX}AnotherReader"}, secret),
+        ("another-endpoint", {**config, "endpoint_url": aws["url"] + "/"}, secret),
+        ("another-region", {**config, "region": "eu-central-1"}, secret),
+        ("another-access-key-id", config, {**secret, "AWS_ACCESS_KEY_ID": "AKIDANOTHERKEY"}),
+        ("a-profile", config, profile),
+        ("the-first-again", config, secret),
+    ]
+    proc, first, calls = run_inventory(aws, tmp_path, config, extra_env=secret)
+    assert proc.returncode == 0, proc.stderr
+    assert actions(calls)["ListRoots"] == 1
+    proc, _again, calls = run_inventory(aws, tmp_path, config, extra_env=secret)
+    assert calls == [], "the same source is answered from the cache"
+    for case, changed, environment in elsewhere:
+        proc, result, calls = run_inventory(aws, tmp_path, changed, extra_env=environment)
+        assert proc.returncode == 0, f"{case}: {proc.stderr}"
+        assert actions(calls).get("ListRoots") == 1, f"{case}: the cached listing was used"
+        assert result == first, case
+    cached = "".join(path.read_text() for path in (tmp_path / "cache").iterdir())
+    assert "read_with" in cached
+    for never in ("the-secret-key-never-cached", "AKIDANOTHERKEY", "AKIDPROFILEKEY", "OrganizationInventoryReader"):
+        assert never not in cached
+
+
 # --- errors -------------------------------------------------------------------------------------------------------
 
 
@@ -403,13 +528,48 @@ def test_access_denied_says_which_account_and_permissions(aws, tmp_path, code):
     assert "Failed to list the accounts in" in message
     assert "use the management account or a delegated administrator" in message
     assert "organizations:ListAccountsForParent" in message
+    # AWS's words once per time ansible-core shows the plugin's message, not again from a chained cause
+    assert message.count(f"{code} injected by the test") == message.count("aws_organizations: Failed to list") > 0
+
+
+def test_a_refused_assume_role_names_the_role_and_the_option(aws, tmp_path):
+    aws["recorder"].faults["AssumeRole"] = ["AccessDenied"]
+    role = f"{ROLE_PREFIX}OrganizationInventoryReader"
+    proc, _result, calls = run_inventory(aws, tmp_path, {"assume_role_arn": role})
+    aws["recorder"].faults.clear()
+    assert proc.returncode != 0
+    message = failure(proc)
+    assert f"aws_organizations: could not assume the role {role} of assume_role_arn" in message
+    assert "AccessDenied injected by the test" in message
+    assert actions(calls, "sts") == {"AssumeRole": 1}
+    assert actions(calls) == {}
+
+
+def test_an_include_inside_an_exclude_lists_nothing_in_the_excluded_ou(aws, tmp_path):
+    config = {
+        "include_ous": ["/Clients/Production/Sandbox", "/Clients/Staging"],
+        "exclude_ous": ["/Clients/Production"],
+    }
+    proc, result, calls = run_inventory(aws, tmp_path, {"hostnames": ["tag:client", "account_id"], **config})
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(result["_meta"]["hostvars"]) == ["initech", "umbrella"]
+    ids = aws["ids"]
+    listed = {parent for _s, action, parent in calls if action.endswith("ForParent")}
+    assert ids["production"] not in listed and ids["sandbox"] not in listed
+    assert "ou_clients_production" not in result
 
 
 BAD_CONFIG_CASES = [
     ("tag-hostname-without-tags", {"hostnames": ["tag:client"], "read_tags": False}, "hostnames: tag:client needs"),
     ("include-missing-ou", {"include_ous": ["/Clients/Nope"]}, "include_ous: organizational unit /Clients/Nope does"),
+    ("exclude-missing-ou", {"exclude_ous": ["/Clients/Nope"]},
+     "exclude_ous: organizational unit /Clients/Nope does not exist (Nope)"),
+    ("exclude-outside-include", {"include_ous": ["/Clients"], "exclude_ous": ["/Bulk/Team 01"]},
+     "exclude_ous: /Bulk/Team 01 is outside include_ous (/Clients), so it leaves nothing out"),
     ("unknown-state", {"states": ["GONE"]}, "states"),
-]
+    ("lowercase-state", {"states": ["active"]}, "states"),
+    ("empty-ou-group-prefix", {"ou_group_prefix": ""}, "ou_group_prefix: may not be empty"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("case", "config", "words"), BAD_CONFIG_CASES, ids=[c[0] for c in BAD_CONFIG_CASES])
@@ -417,7 +577,7 @@ def test_bad_configuration_is_a_clear_error(aws, tmp_path, case, config, words):
     proc, _result, calls = run_inventory(aws, tmp_path, config)
     assert proc.returncode != 0
     assert words in failure(proc)
-    if case != "include-missing-ou":
+    if case not in ("include-missing-ou", "exclude-missing-ou"):
         assert calls == [], "options are checked before AWS is read"
 
 

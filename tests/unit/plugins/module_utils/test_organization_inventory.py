@@ -9,7 +9,9 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.common import Inv
 from ansible_collections.msp.aws_accounts.plugins.module_utils.organization_inventory import (
     account_host_vars,
     build_inventory,
+    explain_assume_role_error,
     explain_error,
+    host_name_problem,
     host_names,
     inventory_settings,
     keep_before_tags,
@@ -71,10 +73,11 @@ NORMALISE_CASES = [
      "include_ous", [("Clients",)]),
     ("root-include-means-everything", {"include_ous": ["/", "/Clients"]}, "include_ous", []),
     ("excludes-outermost", {"exclude_ous": ["/A/B", "/A"]}, "exclude_ous", [("A",)]),
-    ("states-upper-sorted-unique", {"states": ["suspended", "ACTIVE", "Active"]}, "states", ["ACTIVE", "SUSPENDED"]),
+    ("states-sorted-unique", {"states": ["SUSPENDED", "ACTIVE", "ACTIVE"]}, "states", ["ACTIVE", "SUSPENDED"]),
     ("tag-values-as-sorted-lists", {"include_tags": {"client": ["globex", "acme"], "tier": 1}}, "include_tags",
      {"client": ["acme", "globex"], "tier": ["1"]}),
-    ("prefix-empty-allowed", {"ou_group_prefix": ""}, "ou_group_prefix", ""),
+    ("exclude-above-an-include", {"include_ous": ["/A/B"], "exclude_ous": ["/A"]}, "exclude_ous", [("A",)]),
+    ("exclude-inside-an-include", {"include_ous": ["/A"], "exclude_ous": ["/A/B"]}, "exclude_ous", [("A", "B")]),
 ]  # fmt: skip
 
 
@@ -98,7 +101,12 @@ BAD_OPTION_CASES = [
     ("tag-filter-value-a-dict", {"exclude_tags": {"client": {"a": 1}}}, "exclude_tags", "client"),
     ("tag-filter-empty-list", {"include_tags": {"client": []}}, "include_tags", "client"),
     ("unknown-state", {"states": ["GONE"]}, "states", "not an account state"),
+    # Ansible's choices refuse lowercase before the plugin runs; the plugin agrees rather than upper-casing.
+    ("lowercase-state", {"states": ["active"]}, "states", "'active' is not an account state"),
     ("prefix-with-dash", {"ou_group_prefix": "ou-"}, "ou_group_prefix", "letters, digits and _"),
+    ("prefix-empty", {"ou_group_prefix": ""}, "ou_group_prefix", "may not be empty: the OU /Clients would make"),
+    ("exclude-outside-the-includes", {"include_ous": ["/Clients", "/Internal/Logs"], "exclude_ous": ["/Internal/X"]},
+     "exclude_ous", "/Internal/X is outside include_ous (/Clients, /Internal/Logs), so it leaves nothing out"),
     ("include-empty-level", {"include_ous": ["/Clients//Production"]}, "include_ous", "empty level"),
     ("exclude-root", {"exclude_ous": ["/"]}, "exclude_ous", "whole organization"),
     ("include-not-a-list", {"include_ous": "/Clients"}, "include_ous", "list of OU paths"),
@@ -119,15 +127,43 @@ def test_read_tags_false_allows_everything_but_tags():
 
 def test_fingerprint_holds_only_what_changes_the_reads_and_is_json_safe():
     base = settings(include_ous=["/Clients"], states=["ACTIVE"])
-    assert listing_fingerprint(base) == {
+    fingerprint = listing_fingerprint(base)
+    assert fingerprint == {
         "include_ous": ["/Clients"],
         "exclude_ous": [],
         "states": ["ACTIVE"],
         "include_management_account": False,
         "read_tags": True,
+        "source": fingerprint["source"],
     }
+    assert len(fingerprint["source"]) == 64
     renamed = settings(include_ous=["/Clients"], states=["ACTIVE"], hostnames=["name"], include_tags={"a": "b"})
     assert listing_fingerprint(renamed) == listing_fingerprint(base)
+
+
+SOURCE = {
+    "endpoint_url": "http://127.0.0.1:5070",
+    "region": "us-east-1",
+    "profile": "msp-engineer",
+    "assume_role_arn": f"arn:aws:iam::{MANAGEMENT_ID}:role/OrganizationInventoryReader",
+    "access_key": "AKIAEXAMPLEKEYID0001",
+}
+
+
+@pytest.mark.parametrize("option", sorted(SOURCE))
+def test_fingerprint_changes_with_where_and_as_whom_the_listing_is_read(option):
+    base = settings()
+    assert listing_fingerprint(base, {**SOURCE, option: "something else"}) != listing_fingerprint(base, SOURCE)
+    assert listing_fingerprint(base, {**SOURCE, option: None}) != listing_fingerprint(base, SOURCE)
+
+
+def test_fingerprint_ignores_the_secret_and_spells_out_no_credential():
+    base = settings()
+    with_secret = {**SOURCE, "secret_key": "s3cr3t", "session_token": "token"}
+    assert listing_fingerprint(base, with_secret) == listing_fingerprint(base, SOURCE)
+    assert listing_fingerprint(base, {}) == listing_fingerprint(base, dict.fromkeys(SOURCE, ""))
+    text = repr(listing_fingerprint(base, SOURCE))
+    assert SOURCE["access_key"] not in text and "OrganizationInventoryReader" not in text
 
 
 # --- the walk -------------------------------------------------------------------------------------------------
@@ -202,7 +238,12 @@ WALK_CASES = [
     ("exclude-inside-include", ["/Clients"], ["/Clients/Production/Sandbox"],
      ["/Clients", "/Clients/Production", "/Clients/Staging"], ["100000000001", "100000000002", "100000000003",
      "100000000005"], {"r-root", "ou-clients", "ou-prod", "ou-staging"}, {"ou-clients", "ou-prod", "ou-staging"}),
-    ("exclude-wins-over-include", ["/Clients/Production"], ["/Clients"], [], [], {"r-root", "ou-clients"}, set()),
+    # an include inside an exclude is dropped: only the excluded OU's parent is listed, to check it exists
+    ("exclude-wins-over-include", ["/Clients/Production"], ["/Clients"], [], [], {"r-root"}, set()),
+    ("exclude-above-one-include-of-two", ["/Clients/Production/Sandbox", "/Internal"], ["/Clients/Production"],
+     ["/Internal"], ["100000000006"], {"r-root", "ou-clients", "ou-internal"}, {"ou-internal"}),
+    ("exclude-equals-include", ["/Clients/Staging", "/Internal"], ["/Clients/Staging"], ["/Internal"],
+     ["100000000006"], {"r-root", "ou-clients", "ou-internal"}, {"ou-internal"}),
     ("include-root-is-everything", ["/"], [], ALL_PATHS,
      [MANAGEMENT_ID, "100000000001", "100000000002", "100000000003", "100000000004", "100000000005", "100000000006"],
      {"r-root", "ou-clients", "ou-prod", "ou-sandbox", "ou-staging", "ou-internal"},
@@ -237,6 +278,33 @@ def test_walk_include_of_a_missing_ou_names_the_option_and_level():
         FakeTree().walk(include=["/Clients/Prod"])
     assert raised.value.option == "include_ous"
     assert "/Clients/Prod does not exist (Prod)" in raised.value.rule
+
+
+EXCLUDE_MISSING_CASES = [
+    # case, include_ous, exclude_ous, words
+    ("typo-in-the-last-level", [], ["/Clients/Prod"], "/Clients/Prod does not exist (Prod)"),
+    ("typo-in-a-higher-level", [], ["/Client/Production"], "/Client/Production does not exist (Client/Production)"),
+    ("inside-an-include", ["/Clients"], ["/Clients/Production/Sandbx"], "/Clients/Production/Sandbx does not exist"),
+    ("above-an-include", ["/Clients/Prod/Sandbox"], ["/Clients/Prod"], "/Clients/Prod does not exist (Prod)"),
+]
+
+
+@pytest.mark.parametrize(("case", "include", "exclude", "words"), EXCLUDE_MISSING_CASES,
+                         ids=[c[0] for c in EXCLUDE_MISSING_CASES])  # fmt: skip
+def test_walk_exclude_of_a_missing_ou_names_the_option(case, include, exclude, words):
+    tree = FakeTree()
+    with pytest.raises(InvalidInput) as raised:
+        tree.walk(include=include, exclude=exclude)
+    assert raised.value.option == "exclude_ous"
+    assert words in raised.value.rule
+    assert len(tree.calls) == len(set(tree.calls)), "a parent was listed twice"
+
+
+def test_checking_the_excludes_lists_nothing_more_than_the_walk():
+    walked, checked = FakeTree(), FakeTree()
+    walked.walk(include=["/Clients"])
+    checked.walk(include=["/Clients"], exclude=["/Clients/Production/Sandbox"])
+    assert set(checked.calls) == set(walked.calls) - {("ous", "ou-sandbox"), ("accounts", "ou-sandbox")}
 
 
 def test_management_account_from_the_root_arn_else_from_an_account_arn():
@@ -308,18 +376,18 @@ def test_tag_filters(case, include, exclude, tags, matches):
 
 # --- host names -------------------------------------------------------------------------------------------------
 
-ACME = host("100000000002", "ACME Corp", "/Clients/Production", tags={"client": "acme"}, email="aws+acme@msp.example")
+ACME = host("100000000002", "ACME-Corp", "/Clients/Production", tags={"client": "acme"}, email="aws+acme@msp.example")
 GLOBEX = host("100000000003", "Globex", "/Clients/Production", tags={"client": "globex"})
 LOOSE = host("100000000009", "Orphan", tags={"client": ""})
 NAME_CASES = [
     # case, hostnames, accounts, names by id, warnings (words)
     ("account-id-by-default", None, [ACME, LOOSE], {ACME["aws_account_id"]: "100000000002",
      LOOSE["aws_account_id"]: "100000000009"}, []),
-    ("name", ["name"], [ACME], {"100000000002": "ACME Corp"}, []),
+    ("name", ["name"], [ACME], {"100000000002": "ACME-Corp"}, []),
     ("email", ["email"], [ACME], {"100000000002": "aws+acme@msp.example"}, []),
     ("tag-then-id-empty-tag-falls-through", ["tag:client", "account_id"], [ACME, GLOBEX, LOOSE],
      {"100000000002": "acme", "100000000003": "globex", "100000000009": "100000000009"}, []),
-    ("missing-tag-then-name", ["tag:owner", "name"], [ACME], {"100000000002": "ACME Corp"}, []),
+    ("missing-tag-then-name", ["tag:owner", "name"], [ACME], {"100000000002": "ACME-Corp"}, []),
     ("nothing-matches-falls-back-to-id", ["tag:owner"], [ACME], {"100000000002": "100000000002"}, []),
     ("duplicate-lower-id-keeps-it", ["name"], [host("100000000009", "Orphan"), host("100000000008", "Orphan")],
      {"100000000008": "Orphan", "100000000009": "100000000009"},
@@ -328,6 +396,14 @@ NAME_CASES = [
     ("duplicate-three", ["tag:client"], [host(f"10000000000{n}", tags={"client": "acme"}) for n in (3, 1, 2)],
      {"100000000001": "acme", "100000000002": "100000000002", "100000000003": "100000000003"},
      ["100000000002, 100000000003 are named by account id"]),
+    ("active-keeps-the-name-before-a-lower-suspended-id", ["tag:client"],
+     [host("100000000001", state="SUSPENDED", tags={"client": "acme"}), host("100000000002", tags={"client": "acme"})],
+     {"100000000002": "acme", "100000000001": "100000000001"},
+     ["100000000002 keeps the name (ACTIVE first", "100000000001 is named by account id"]),
+    ("no-active-lower-id-keeps-it", ["tag:client"],
+     [host("100000000002", state="CLOSED", tags={"client": "acme"}),
+      host("100000000001", state="SUSPENDED", tags={"client": "acme"})],
+     {"100000000001": "acme", "100000000002": "100000000002"}, ["100000000001 keeps the name"]),
 ]  # fmt: skip
 
 
@@ -340,6 +416,71 @@ def test_host_names(case, hostnames, accounts, names, warnings):
     assert len(got_warnings) == (1 if warnings else 0)
     for words in warnings:
         assert words in got_warnings[0]
+
+
+REFUSED_NAME_CASES = [
+    # value, words of the reason
+    ("localhost", "Ansible reserves that name"),
+    ("LocalHost", "Ansible reserves that name"),
+    ("127.0.0.1", "Ansible reserves that name"),
+    ("::1", "Ansible reserves that name"),
+    ("all", "Ansible reserves that name"),
+    ("ungrouped", "Ansible reserves that name"),
+    ("aws_organization", "a group of this inventory"),
+    ("ou_clients", "a group of this inventory"),
+    ("state_active", "a group of this inventory"),
+    ("ACME Corp", "whitespace"),
+    ("acme\tcorp", "whitespace"),
+    ("acme\n", "whitespace"),
+    ("web,db", "host patterns read , as syntax"),
+    ("db:5432", "host patterns read : as syntax"),
+    ("web[1:3]", "host patterns read : [ ] as syntax"),
+    ("!prod", "host patterns read ! as syntax"),
+    ("&prod", "host patterns read & as syntax"),
+    ("acme*", "host patterns read * as syntax"),
+    ("acme?", "host patterns read ? as syntax"),
+    ("~acme", "host patterns read ~ as syntax"),
+    ("@hosts.txt", "--limit reads a leading @ as a file name"),
+]
+USABLE_NAMES = ["acme", "acme-sandbox", "aws+acme@msp.example", "ACME_Corp.eu", "100000000002", "localhost2", "älpler"]
+
+
+@pytest.mark.parametrize(("value", "words"), REFUSED_NAME_CASES)
+def test_values_that_cannot_be_host_names(value, words):
+    problem = host_name_problem(value, {"aws_organization", "ou_clients", "state_active"})
+    assert problem is not None and words in problem
+
+
+@pytest.mark.parametrize("value", USABLE_NAMES)
+def test_values_that_can_be_host_names(value):
+    assert host_name_problem(value, {"aws_organization", "ou_clients"}) is None
+
+
+def test_a_refused_value_falls_through_to_the_next_entry_with_a_warning():
+    accounts = [
+        host("100000000001", "localhost", tags={"client": "web,db"}),
+        host("100000000002", "ACME Corp", tags={"client": "localhost"}),
+        host("100000000003", "Globex", tags={"client": "globex"}),
+    ]
+    names, warnings = host_names(accounts, ["tag:client", "name"], {"aws_organization"})
+    assert names == {"100000000001": "100000000001", "100000000002": "100000000002", "100000000003": "globex"}
+    assert warnings == [
+        "aws_organizations: account 100000000001: tag:client gives 'web,db', which cannot name a host (host "
+        "patterns read , as syntax); the next hostnames entry or the account id names it",
+        "aws_organizations: account 100000000001: name gives 'localhost', which cannot name a host (Ansible "
+        "reserves that name); the next hostnames entry or the account id names it",
+        "aws_organizations: account 100000000002: tag:client gives 'localhost', which cannot name a host (Ansible "
+        "reserves that name); the next hostnames entry or the account id names it",
+        "aws_organizations: account 100000000002: name gives 'ACME Corp', which cannot name a host (it contains "
+        "whitespace); the next hostnames entry or the account id names it",
+    ]
+
+
+def test_a_host_is_never_named_like_one_of_the_plugins_groups():
+    accounts = [host("100000000001", "Shared", "/Clients", tags={"client": "ou_clients"})]
+    built = build_inventory(listing(accounts, ["/Clients"]), settings(hostnames=["tag:client", "name"]))
+    assert list(built["hosts"]) == ["Shared"]
+    assert "tag:client gives 'ou_clients'" in built["warnings"][0]
 
 
 def test_a_tag_holding_another_accounts_id_is_an_error_naming_both():
@@ -439,9 +580,10 @@ COLLISION_CASES = [
      "/Clients/Acme Corp and /Clients/Acme-Corp both make the group ou_clients_acme_corp"),
     ("case-only", ["/Clients", "/clients"], "ou_", "/Clients and /clients both make the group ou_clients"),
     ("nested-vs-flat", ["/A", "/A/B", "/A_B"], "ou_", "/A/B and /A_B both make the group ou_a_b"),
-    ("reserved-state-group", ["/State Active"], "", "makes the group state_active"),
-    ("reserved-organization-group", ["/AWS Organization"], "", "aws_organization"),
-    ("reserved-management-group", ["/Management-Account"], "", "management_account"),
+    ("reserved-state-group", ["/Active"], "state_", "makes the group state_active"),
+    ("reserved-joined-group", ["/Invited"], "joined_", "makes the group joined_invited"),
+    ("reserved-organization-group", ["/Organization"], "aws_", "aws_organization"),
+    ("reserved-management-group", ["/Account"], "management_", "management_account"),
 ]  # fmt: skip
 
 
@@ -474,6 +616,15 @@ def test_errors_say_what_to_fix_and_keep_aws_words(code, words):
     assert message.startswith("aws_organizations: Failed to list the organization's roots")
     assert words in message
     assert "AWS says no" in message
+
+
+def test_a_failed_assume_role_names_the_option_and_keeps_aws_words():
+    exception = botocore.exceptions.ClientError(
+        {"Error": {"Code": "AccessDenied", "Message": "not allowed"}}, "AssumeRole"
+    )
+    message = explain_assume_role_error("arn:aws:iam::123456789012:role/Reader", exception)
+    assert message.startswith("aws_organizations: could not assume the role arn:aws:iam::123456789012:role/Reader of ")
+    assert "assume_role_arn" in message and "not allowed" in message and "sts:AssumeRole" in message
 
 
 def test_an_error_without_aws_exception():

@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput
 from ansible_collections.msp.aws_accounts.plugins.module_utils.organizations import (
-    LIST_ACCOUNTS_PAGE_SIZE,
+    ORGANIZATIONS_PAGE_SIZE,
     account_summary,
     list_accounts,
     select_accounts,
@@ -121,7 +121,7 @@ class FakeOrganizations:
 def test_list_accounts_asks_for_awss_largest_page():
     client = FakeOrganizations([[MANAGEMENT, ACME], [GLOBEX]])
     assert list_accounts(client) == ACCOUNTS
-    assert client.paginator.config == {"PageSize": LIST_ACCOUNTS_PAGE_SIZE} == {"PageSize": 20}
+    assert client.paginator.config == {"PageSize": ORGANIZATIONS_PAGE_SIZE} == {"PageSize": 20}
 
 
 VALIDATE_CASES = [
