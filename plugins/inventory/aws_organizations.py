@@ -273,11 +273,16 @@ class InventoryModule(AWSInventoryBase):
         return super().client(service, **kwargs)
 
     def _organizations_client(self):
+        role_arn = self.get_option("assume_role_arn")
         try:
             super()._set_frozen_credentials()
         except (BotoCoreError, ClientError) as e:
-            # amazon.aws's _freeze_iam_role catches only its own error type: AWS's refusal arrives bare.
-            raise AnsibleParserError(explain_assume_role_error(self.get_option("assume_role_arn"), e)) from None
+            # amazon.aws 10's _freeze_iam_role catches only its own error type: AWS's refusal arrives bare.
+            raise AnsibleParserError(explain_assume_role_error(role_arn, e)) from None
+        except AnsibleParserError as e:
+            # Later amazon.aws releases catch the refusal themselves and fail through _do_fail, with their prefix.
+            reason = str(e.message).removeprefix(f"Unable to assume role {role_arn}: ")
+            raise AnsibleParserError(explain_assume_role_error(role_arn, reason)) from None
         return self.client(
             "organizations", retry_decorator=concurrent_modification_retry, config=standard_retry_config()
         )

@@ -514,10 +514,10 @@ def explain_error(error):
     return f"aws_organizations: {error.message}: {fix} ({error.exception})"
 
 
-def explain_assume_role_error(role_arn, exception):
-    """A failed AssumeRole of assume_role_arn (amazon.aws lets botocore's ClientError through) as the inventory
-    reports it."""
+def explain_assume_role_error(role_arn, reason):
+    """A failed AssumeRole of assume_role_arn as the inventory reports it; ``reason`` is botocore's error, or the
+    reason a later amazon.aws reported itself."""
     return (
-        f"aws_organizations: could not assume the role {role_arn} of assume_role_arn ({exception}): check the ARN, "
+        f"aws_organizations: could not assume the role {role_arn} of assume_role_arn ({reason}): check the ARN, "
         "that the role's trust policy trusts the credentials' principal and that they may call sts:AssumeRole on it"
     )
