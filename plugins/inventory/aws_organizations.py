@@ -295,6 +295,8 @@ class InventoryModule(AWSInventoryBase):
             listing = self._cached_listing(path, cache, fingerprint)
             if listing is None:
                 listing = self._read_listing(settings, fingerprint)
+                # Not amazon.aws's update_cached_result: it keeps an existing entry, and the entry here may be one
+                # read with other options or credentials, which this listing must replace.
                 if self.get_option("cache"):
                     self._cache[self.get_cache_key(path)] = listing
             built = build_inventory(listing, settings)

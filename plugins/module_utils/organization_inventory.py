@@ -33,7 +33,6 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.organizational_un
     resolve_path,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.organizations import (
-    account_state,
     account_summary,
     management_account_id,
 )
@@ -288,7 +287,7 @@ def account_host_vars(account, parent_id, names, management_id):
         "aws_account_arn": summary["arn"],
         "aws_account_name": summary["name"],
         "aws_account_email": summary["email"],
-        "aws_account_state": account_state(account),
+        "aws_account_state": summary["state"],
         "aws_account_joined_method": summary["joined_method"],
         "aws_account_joined_timestamp": summary["joined_timestamp"],
         "aws_account_parent_id": parent_id,
