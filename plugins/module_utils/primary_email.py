@@ -25,7 +25,12 @@ except ImportError:
     pass  # The modules report a missing botocore through AnsibleAWSModule.
 
 from ansible_collections.msp.aws_accounts.plugins.module_utils.account_api import TRUSTED_ACCESS_HINT
-from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput, MspAwsError, error_code
+from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
+    InvalidInput,
+    MspAwsError,
+    error_code,
+    error_message,
+)
 from ansible_collections.msp.aws_accounts.plugins.module_utils.validation import require_account_id, require_email
 
 # AcceptPrimaryEmailUpdate's Otp in the botocore model.
@@ -49,7 +54,10 @@ WRITES = (START, ACCEPT)
 UPDATED = "updated"
 PENDING = "pending"
 ACCEPTED = "accepted"
-STATE = {UP_TO_DATE: UPDATED, ACCEPT: UPDATED, START: PENDING, WAIT_FOR_CODE: PENDING, PROPAGATING: ACCEPTED}
+# What a run reports, and check mode predicts. AcceptPrimaryEmailUpdate answers PENDING or ACCEPTED (its documented
+# values), and GetPrimaryEmail can lag up to four hours behind: a run that gave the code reports ``accepted``, unless
+# AWS says COMPLETED (see :func:`run_state`).
+STATE = {UP_TO_DATE: UPDATED, ACCEPT: ACCEPTED, START: PENDING, WAIT_FOR_CODE: PENDING, PROPAGATING: ACCEPTED}
 
 
 def otp_problem(otp):
@@ -62,6 +70,10 @@ def validate(account_id, email, otp=None, resend=False):
     """The module's options, checked before any call; InvalidInput names the option. Returns the code stripped
     of the spaces a copy from a mail may bring, or None."""
     require_account_id(account_id, "account_id")
+    # The Account API takes a PrimaryEmail of 5 to 64 characters, require_email (shared with CreateAccount and
+    # the invitations, whose minimum is 6) 6 to 64. Kept at 6: the other rules need "x@y.z" at least, so the only
+    # 5-character addresses have a one-letter top-level domain, and no such domain exists - no real address is
+    # refused, and the collection applies one rule to every root email.
     require_email(email, "email")
     if otp is not None:
         otp = otp.strip()
@@ -114,13 +126,40 @@ def email_after(action, desired_email, current_email):
     return desired_email if action == ACCEPT else current_email
 
 
-def message(action, account_id, desired_email, current_email, update=None):
-    """What the run did (or would do), and what to do next."""
+def run_state(action, accept_status=None):
+    """The state a run reports: :data:`STATE`, except that a code AWS took (AcceptPrimaryEmailUpdate's Status,
+    None in check mode) is ``updated`` only when AWS says the change is COMPLETED. ACCEPTED (and PENDING) mean
+    AWS took the code but GetPrimaryEmail may give the old address for up to four hours."""
+    if action == ACCEPT and accept_status == "COMPLETED":
+        return UPDATED
+    return STATE[action]
+
+
+def message(action, account_id, desired_email, current_email, update=None, check_mode=False, accept_status=None):
+    """What the run did - or, in ``check_mode``, would do - and what to do next. ``accept_status`` is
+    AcceptPrimaryEmailUpdate's Status after a run that gave the code."""
     since = f" since {update['updated_at'].isoformat()}" if update else ""
     if action == UP_TO_DATE:
         return f"The root email of account {account_id} is {current_email}."
-    if action == ACCEPT:
+    if action == ACCEPT and check_mode:
+        return (
+            f"The code would be given to AWS to make {desired_email} the root email of account {account_id} (it is "
+            f"{current_email}); check mode cannot tell whether AWS takes it."
+        )
+    if action == ACCEPT and run_state(action, accept_status) == UPDATED:
         return f"The root email of account {account_id} is now {desired_email} (it was {current_email})."
+    if action == ACCEPT:
+        return (
+            f"AWS accepted the code: the root email of account {account_id} becomes {desired_email} (it was "
+            f"{current_email}). The change can take up to four hours to show everywhere; until then GetPrimaryEmail "
+            f"may still give {current_email}, and a run reports it as accepted, sending nothing."
+        )
+    if action == START and check_mode:
+        return (
+            f"AWS would mail a one-time code to {desired_email} to make it the root email of account {account_id}; "
+            f"the root email would stay {current_email} until the code is given back. Nothing was sent in check "
+            f"mode."
+        )
     if action == START:
         return (
             f"AWS mailed a one-time code to {desired_email} to make it the root email of account {account_id}; "
@@ -130,14 +169,15 @@ def message(action, account_id, desired_email, current_email, update=None):
     if action == WAIT_FOR_CODE:
         return (
             f"An update of the root email of account {account_id} has been pending{since}, and its code is still "
-            f"valid, so no new code was sent; the root email stays {current_email}. Run again with otp set to the "
-            f"code mailed to {desired_email}. AWS does not say to which address that update was started: if it "
-            f"was another one, or the code is lost, run with resend=true to mail a new code to {desired_email}."
+            f"valid, so no new code {'would be' if check_mode else 'was'} sent; the root email stays "
+            f"{current_email}. Run again with otp set to the code mailed to {desired_email}. AWS does not say to "
+            f"which address that update was started: if it was another one, or the code is lost, run with "
+            f"resend=true to mail a new code to {desired_email}."
         )
     return (
         f"AWS accepted a code for the root email of account {account_id}{since}; the change can take up to four "
-        f"hours to show everywhere, and GetPrimaryEmail still gives {current_email}. Nothing was sent; run again "
-        f"later."
+        f"hours to show everywhere, and GetPrimaryEmail still gives {current_email}. Nothing "
+        f"{'would be' if check_mode else 'was'} sent; run again later."
     )
 
 
@@ -159,8 +199,20 @@ def _failure(e, action, account_id, email=None):
     if code == "ResourceNotFoundException":
         return MspAwsError(message=f"account_id: AWS knows no account {account_id} ({action})", exception=e)
     if code == "ConflictException" and email:
+        # AWS gives ConflictException for an address another account has, and for other conflicts with the
+        # account's current state: only AWS's own message tells which.
+        said = error_message(e)
+        if "in use" in said.lower():
+            return MspAwsError(
+                message=f"email: {email} is already in use by another AWS account, and AWS refuses it ({action}: "
+                f"{said})",
+                exception=e,
+            )
         return MspAwsError(
-            message=f"email: {email} is already in use by another AWS account, and AWS refuses it ({action})",
+            message=(
+                f"{action} for account {account_id} to {email} was refused because of a conflict with the account's "
+                f"current state; the root email was not changed. AWS says: {said or 'nothing more'}"
+            ),
             exception=e,
         )
     if code == "ValidationException" and email:
@@ -208,9 +260,9 @@ def start_update(client, account_id, email):
 
 
 def accept_update(client, account_id, email, otp):
-    """AcceptPrimaryEmailUpdate. A code AWS refuses is an error naming otp. If AWS has no update for ``email``
-    but the email already is ``email`` (an earlier attempt's answer was lost after AWS took the code), that is
-    success."""
+    """AcceptPrimaryEmailUpdate: its Status (PENDING or ACCEPTED). A code AWS refuses is an error naming otp. If
+    AWS has no update for ``email`` but the email already is ``email`` (an earlier attempt's answer was lost after
+    AWS took the code), that is success, and COMPLETED: GetPrimaryEmail gives the new address already."""
     try:
         return client.accept_primary_email_update(AccountId=account_id, PrimaryEmail=email, Otp=otp, aws_retry=True)[
             "Status"
@@ -228,7 +280,7 @@ def accept_update(client, account_id, email, otp):
             ) from e
         if code == "ResourceNotFoundException":
             if same_email(get_primary_email(client, account_id), email):
-                return "ACCEPTED"
+                return "COMPLETED"
             raise MspAwsError(
                 message=(
                     f"otp: no update of the root email of account {account_id} to {email} is waiting for a code "

@@ -12,6 +12,8 @@ changed while IAM has trusted access (ListOrganizationsFeatures answers ServiceA
 otherwise), so trusted access is enabled first and disabled last; without it no feature is in effect.
 """
 
+import time
+
 try:
     import botocore
 except ImportError:
@@ -27,6 +29,10 @@ FEATURE_OPTIONS = (("root_credentials_management", ROOT_CREDENTIALS_MANAGEMENT),
 FEATURES = tuple(feature for _option, feature in FEATURE_OPTIONS)
 ENABLE_TRUSTED_ACCESS = "EnableAWSServiceAccess"
 DISABLE_TRUSTED_ACCESS = "DisableAWSServiceAccess"
+# IAM learns of the trusted access Organizations just granted it a moment later (eventual consistency): the features
+# read right after enabling it is tried again after these pauses (15 seconds in all) while IAM still answers
+# ServiceAccessNotEnabledException. Nothing else is retried here.
+FEATURES_AFTER_ENABLING_DELAYS = (1, 2, 4, 8)
 
 
 def feature_action(feature, enable):
@@ -150,3 +156,26 @@ def set_feature(iam_client, action):
         getattr(iam_client, botocore.xform_name(action))(aws_retry=True)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         raise _failure(e, action) from e
+
+
+def list_features_after_enabling(iam_client, delays=FEATURES_AFTER_ENABLING_DELAYS, sleep=time.sleep):
+    """:func:`list_features` right after trusted access for IAM was enabled: tried again after each of ``delays``
+    while IAM still answers ServiceAccessNotEnabled (it has not learnt of its trusted access yet). Any other error
+    is raised at once."""
+    pauses = list(delays)
+    while True:
+        try:
+            return list_features(iam_client)
+        except MspAwsError as e:
+            if (error_code(e.exception) or "").removesuffix("Exception") != "ServiceAccessNotEnabled":
+                raise
+            if not pauses:
+                raise MspAwsError(
+                    message=(
+                        "ListOrganizationsFeatures still answered that IAM has no trusted access "
+                        f"{sum(delays)} seconds after trusted access for {IAM_PRINCIPAL} was enabled; AWS may need "
+                        "longer to propagate it: run again (trusted access stays enabled)"
+                    ),
+                    exception=e.exception,
+                ) from e
+        sleep(pauses.pop(0))

@@ -9,10 +9,18 @@ A root session is scoped by an AWS task policy: IAMAuditRootUserCredentials may 
 credentials, IAMDeleteRootUserCredentials may also delete them. A session lasts at most 900 seconds, and its keys
 are secrets: they are used for the session's IAM client and never returned or logged.
 
+Under centralised root access, once the root user has no password (deleted here, or never made: AWS then creates
+member accounts without root credentials), nobody can sign in as the root user or recover its password through the
+root email - "unless account recovery is enabled" (IAM User Guide, the root user). Allowing it is a root
+session with the task policy IAMCreateRootUserPassword and CreateLoginProfile without a password (the IAM API
+reference: with an AssumeRoot session, Password and UserName must be omitted): the root user then has a login
+profile whose password nobody knows, which its root email's owner resets through "Forgot password?".
+
 Pure: :func:`credentials_from_aws` (IAM's answers as the module returns them), :func:`deletions` (the calls that
-delete every credential, in order), :func:`credentials_after`, :func:`summary` (the diff and what was deleted) and
-:func:`refusal_message` (why AWS refused a root session, from what the reads after the refusal found). The module,
-its check mode and the audit share them.
+delete every credential, in order), :func:`credentials_after`, :func:`recovery_allowed` (what allowing recovery
+leaves), :func:`summary` (the diff and what was deleted), :func:`require_region` and :func:`refusal_message` (why
+AWS refused a root session, from what the reads after the refusal found). The module, its check mode and the audit
+share them.
 """
 
 try:
@@ -20,7 +28,7 @@ try:
 except ImportError:
     pass  # The modules report a missing botocore through AnsibleAWSModule.
 
-from ansible_collections.msp.aws_accounts.plugins.module_utils.common import MspAwsError, error_code
+from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput, MspAwsError, error_code
 from ansible_collections.msp.aws_accounts.plugins.module_utils.organizations import (
     describe_account,
     describe_organization,
@@ -34,6 +42,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.root_access impor
 
 AUDIT_TASK = "IAMAuditRootUserCredentials"
 DELETE_TASK = "IAMDeleteRootUserCredentials"
+RECOVERY_TASK = "IAMCreateRootUserPassword"
 # AssumeRoot's maximum, and its default.
 ROOT_SESSION_SECONDS = 900
 
@@ -111,6 +120,14 @@ def credentials_after(credentials, done):
     return after
 
 
+def recovery_allowed(credentials, created=None):
+    """The credentials once the root user has a login profile (password recovery allowed): ``created`` is when
+    CreateLoginProfile made it (None: not known, in check mode or when it existed already)."""
+    if credentials["login_profile"]:
+        return credentials
+    return {**credentials, "login_profile": True, "login_profile_created": _when(created)}
+
+
 def summary(credentials):
     """Which credentials there are, by id: the diff's view."""
     view = {"login_profile": credentials["login_profile"]}
@@ -160,6 +177,18 @@ def refusal_message(account_id, task, management_account_id=None, features=None,
             "administrator for centralised root access), and no SCP may deny it"
         )
     return f"AssumeRoot into account {account_id} ({task}) was refused: " + "; ".join(findings)
+
+
+def require_region(region):
+    """AssumeRoot needs a regional STS endpoint: without a region, botocore sends STS to the global endpoint,
+    which does not support it. Checked before any call, so the module fails naming the option."""
+    if not region:
+        raise InvalidInput(
+            "region",
+            "is required: AssumeRoot is answered only by a regional STS endpoint, and without a region STS is "
+            "called at the global one (set region, or AWS_REGION)",
+        )
+    return region
 
 
 # --- the calls ------------------------------------------------------------------------------------------------
@@ -263,3 +292,16 @@ def delete_credential(iam, action, ident, account_id):
             return False
         raise _session_failure(e, action, account_id) from e
     return True
+
+
+def create_login_profile(iam, account_id):
+    """CreateLoginProfile with a root session's IAM client (task policy IAMCreateRootUserPassword), without a
+    password or user name, as AWS requires in a root session. Returns ``(created, CreateDate)``; ``created`` is
+    False when IAM says the root user has a login profile already (made since the audit read)."""
+    try:
+        profile = iam.create_login_profile(aws_retry=True)["LoginProfile"]
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        if error_code(e) == "EntityAlreadyExists":
+            return False, None
+        raise _session_failure(e, "CreateLoginProfile", account_id) from e
+    return True, profile.get("CreateDate")

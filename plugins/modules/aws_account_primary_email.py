@@ -12,7 +12,9 @@ description:
     management account, in two runs. AWS changes it only once the new address has proved it receives mail.
   - A run without O(otp) asks AWS to mail a one-time code to O(email) (StartPrimaryEmailUpdate) and reports
     RV(primary_email.state=pending). The owner of the new mailbox reads the code; a second run with O(otp) set to
-    it gives it back (AcceptPrimaryEmailUpdate), and the root email is O(email) from then on.
+    it gives it back (AcceptPrimaryEmailUpdate), and the root email is O(email) from then on - AWS answers
+    V(ACCEPTED), and the change can take up to four hours to show everywhere, so that run reports
+    RV(primary_email.state=accepted).
   - Reads GetPrimaryEmail once. When it already is O(email) (compared case-insensitively), nothing is sent and
     nothing changes. Otherwise it also reads the state of the account's most recent update
     (GetPrimaryEmailUpdateStatus).
@@ -38,7 +40,10 @@ options:
         64 characters of 7-bit ASCII and exactly one V(@). Before the V(@), no whitespace, none of
         V("'(\)<>[]:;,\\|%&), and no V(.) at the start. After it, only letters, digits, V(-) and V(.), at least
         one V(.), and no V(-) or V(.) at the start or the end.
-      - An address that is already the root email of another AWS account is refused by AWS; the module says so.
+      - The Account API itself allows 5 characters, but the only addresses that short have a one-letter top-level
+        domain, and none exists.
+      - An address that is already the root email of another AWS account is refused by AWS; the module says so,
+        with AWS's own words. Any other conflict AWS reports is given as AWS words it.
     type: str
     required: true
   otp:
@@ -64,7 +69,8 @@ attributes:
   check_mode:
     support: full
     description:
-      - Predicts what a run does from the same reads and sends nothing, no code and no O(otp).
+      - Predicts what a run does from the same reads and sends nothing, no code and no O(otp). RV(msg) says what
+        a run would do.
       - With O(otp), check mode predicts the change without knowing whether AWS will take the code.
   diff_mode:
     support: full
@@ -130,17 +136,20 @@ primary_email:
       sample: "210987654321"
     email:
       description:
-        - The root email after the run. It is O(email) only once a code was accepted; while a code is out it is
-          still the old address.
+        - The root email after the run. It is O(email) once this run's code was accepted; while a code is out it is
+          still the old address. For a code an earlier run gave, still arriving, it is what GetPrimaryEmail gives.
       type: str
       returned: always
       sample: awsaccounts+acme@msp.example
     state:
       description:
-        - V(updated) - the root email is O(email) (already, or since this run took the code).
+        - V(updated) - the root email is O(email) - GetPrimaryEmail says so, or AWS answered this run's code with
+          V(COMPLETED).
         - V(pending) - a code was mailed (by this run, or by an earlier one and still valid); run again with O(otp).
-        - V(accepted) - AWS took a code lately and the change is still arriving; GetPrimaryEmail still gives the
-          old address. Run again later.
+        - V(accepted) - AWS took a code and the change is still arriving - this run's (AcceptPrimaryEmailUpdate
+          answered V(ACCEPTED) or V(PENDING), as it normally does; check mode predicts this too), or an earlier
+          run's, within the last four hours. GetPrimaryEmail may give the old address for up to four hours. Nothing
+          to do; a later run reports V(updated).
       type: str
       returned: always
       sample: pending
@@ -150,7 +159,9 @@ primary_email:
       returned: always
       sample: true
 msg:
-  description: What the run did and what to do next (for a pending update, to run again with O(otp)).
+  description:
+    - What the run did and what to do next (for a pending update, to run again with O(otp)).
+    - In check mode, what a run would do.
   returned: success
   type: str
   sample: >-
@@ -171,7 +182,6 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
 from ansible_collections.msp.aws_accounts.plugins.module_utils.primary_email import (
     ACCEPT,
     START,
-    STATE,
     WRITES,
     accept_update,
     email_after,
@@ -179,6 +189,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.primary_email imp
     get_update_status,
     message,
     primary_email_action,
+    run_state,
     same_email,
     start_update,
     validate,
@@ -202,14 +213,16 @@ def read(client, account_id, email):
 
 
 def ensure_present(client, account_id, desired, actual, check_mode):
-    """Start or accept the update as primary_email_action decides. Returns (action, the email after)."""
+    """Start or accept the update as primary_email_action decides. Returns (action, AcceptPrimaryEmailUpdate's
+    Status or None, the email after)."""
     action = primary_email_action(desired, actual, datetime.now(UTC))
+    accept_status = None
     if not check_mode:
         if action == START:
             start_update(client, account_id, desired["email"])
         elif action == ACCEPT:
-            accept_update(client, account_id, desired["email"], desired["otp"])
-    return action, email_after(action, desired["email"], actual["email"])
+            accept_status = accept_update(client, account_id, desired["email"], desired["otp"])
+    return action, accept_status, email_after(action, desired["email"], actual["email"])
 
 
 def diff_view(email, pending_email=None):
@@ -233,13 +246,26 @@ def main():
                 "This botocore does not know GetPrimaryEmailUpdateStatus, so the module cannot tell whether a code "
                 "is already out: a run without otp mails a new one. Upgrade botocore to avoid it."
             )
-        action, after = ensure_present(client, account_id, desired, actual, module.check_mode)
+        action, accept_status, after = ensure_present(client, account_id, desired, actual, module.check_mode)
     except MspAwsError as e:
         module.fail_json_aws_error(e)
     module.exit_json(
         changed=action in WRITES,
-        primary_email={"account_id": account_id, "email": after, "state": STATE[action], "code_sent": action == START},
-        msg=message(action, account_id, params["email"], actual["email"], actual["update"]),
+        primary_email={
+            "account_id": account_id,
+            "email": after,
+            "state": run_state(action, accept_status),
+            "code_sent": action == START,
+        },
+        msg=message(
+            action,
+            account_id,
+            params["email"],
+            actual["email"],
+            actual["update"],
+            check_mode=module.check_mode,
+            accept_status=accept_status,
+        ),
         diff={
             "before": diff_view(actual["email"]),
             "after": diff_view(after, params["email"] if action == START else None),

@@ -17,7 +17,8 @@ description:
     alone unless O(disable_trusted_access=true).
   - Reads the organization's trusted access once (ListAWSServiceAccessForOrganization, all pages) and, when IAM has
     it, the enabled features once (ListOrganizationsFeatures). IAM answers the features only while it has trusted
-    access, so a run that enables trusted access reads them right after, once. Then it calls
+    access, so a run that enables trusted access reads them right after - again after a few seconds, up to 15 in
+    all, while IAM has not yet learnt of its new trusted access. Then it calls
     EnableOrganizationsRootCredentialsManagement, EnableOrganizationsRootSessions or their Disable forms for exactly
     the features that differ. A run that changes nothing makes those two reads.
   - Trusted access of any other service is never touched (M(msp.aws_accounts.aws_trusted_access) manages those).
@@ -147,6 +148,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.root_access impor
     IAM_PRINCIPAL,
     desired_root_access,
     list_features,
+    list_features_after_enabling,
     root_access_actions,
     root_access_after,
     set_feature,
@@ -185,7 +187,7 @@ def _ensure(organizations, iam, desired, actual, check_mode, done):
         _apply(organizations, iam, ENABLE_TRUSTED_ACCESS)
         done.append(ENABLE_TRUSTED_ACCESS)
         # The features could not be read without trusted access: read them now, and decide on what AWS has.
-        actual = {"trusted_access": True, "enabled_features": list_features(iam)}
+        actual = {"trusted_access": True, "enabled_features": list_features_after_enabling(iam)}
         actions = root_access_actions(desired, actual)
     for action in actions:
         if not check_mode:

@@ -11,14 +11,19 @@ description:
   - Audits, or deletes, the root user's credentials of the member account O(account_id) - its password (login
     profile), access keys, signing certificates and MFA devices - from the organization's management account, through
     centralised root access (STS AssumeRoot). Nobody signs in as the root user to do it. Once they are deleted the
-    account has no root password at all; only the management account can then allow one to be recovered through
-    the root email.
+    account has no root password at all, and under centralised root access nobody can recover one through the root
+    email; only the management account can allow that again, with O(state=recovery_allowed).
   - Always reads first, in a root session scoped by AWS's task policy V(IAMAuditRootUserCredentials), which may only
     read - GetLoginProfile, ListAccessKeys, ListMFADevices and ListSigningCertificates (all pages).
   - O(state=absent) then, only if a credential exists, opens a second root session with the task policy
     V(IAMDeleteRootUserCredentials) and deletes each - DeleteLoginProfile, DeleteAccessKey,
     DeleteSigningCertificate and DeactivateMFADevice, in that order, so that MFA guards whatever is left until the
     end. A run that finds nothing opens no session that could delete.
+  - O(state=recovery_allowed) then, only if the root user has no password (login profile), opens a root session
+    with the task policy V(IAMCreateRootUserPassword) and calls CreateLoginProfile without a password, as AWS
+    requires in a root session. The root user then has a password nobody knows, and whoever reads the root email can
+    set one through "Forgot password?" on the root user sign-in page. A run that finds a login profile changes
+    nothing and opens no other session.
   - A root session's keys are secrets. They serve only the module's own IAM client for that session, which lasts
     at most 900 seconds, and are never returned or logged.
 author:
@@ -35,8 +40,11 @@ options:
     description:
       - V(audited) - read only - reports the root user's credentials, and changes nothing.
       - V(absent) - deletes every credential the root user has. The run is changed only if it deleted something.
+      - V(recovery_allowed) - makes sure the root user's password can be recovered through the root email - it
+        gets a login profile without a known password if it has none. The run is changed only if it created one.
+        Access keys, signing certificates and MFA devices are left as they are.
     type: str
-    choices: [audited, absent]
+    choices: [audited, absent, recovery_allowed]
     default: audited
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -46,8 +54,8 @@ attributes:
   check_mode:
     support: full
     description:
-      - Opens the read-only audit session and predicts, from what it read, what a run deletes; it opens no session
-        that could delete.
+      - Opens the read-only audit session and predicts, from what it read, what a run deletes or creates; it opens
+        no session that could delete or create anything.
   diff_mode:
     support: full
     description: Shows the root user's credentials by id (password or not, access keys, signing certificates, MFA
@@ -59,8 +67,15 @@ notes:
     says why - the management account itself, root access not enabled, or an account that is not a member.
   - The caller needs C(sts:AssumeRoot) (the management account, or IAM's delegated administrator for centralised
     root access), and no SCP may deny it.
-  - AssumeRoot needs a regional STS endpoint - set O(region) (or C(AWS_REGION)); the partition of the task policies
-    follows the region.
+  - AssumeRoot needs a regional STS endpoint - set O(region) (or C(AWS_REGION)); without one the module fails,
+    naming O(region), before any call. The partition of the task policies follows the region.
+  - A handover must run O(state=recovery_allowed) before the account leaves the organization. Under centralised
+    root access a member account whose root user has no password cannot recover one, and once the account has
+    left, the management account can no longer open a root session in it to allow recovery. The client then
+    resets the root password through "Forgot password?" with the root email (hand that over first,
+    M(msp.aws_accounts.aws_account_primary_email)).
+  - O(state=absent) deletes the login profile that O(state=recovery_allowed) creates; run only one of them for an
+    account.
   - MFA devices are deactivated, not deleted; a virtual MFA device left without its user cannot be used to sign in.
   - If a run fails part of the way, the result still has RV(deleted), what was deleted before the failure.
 seealso:
@@ -89,11 +104,20 @@ EXAMPLES = r"""
   msp.aws_accounts.aws_root_credentials:
     account_id: "210987654321"
     state: absent
+
+# Handover, before the account leaves the organization: the client's mailbox gets the root email first,
+# then the root password becomes recoverable through "Forgot password?".
+- name: Allow the root password to be recovered through the root email
+  msp.aws_accounts.aws_root_credentials:
+    account_id: "210987654321"
+    state: recovery_allowed
 """
 
 RETURN = r"""
 root_credentials:
-  description: The root user's credentials after the run (as predicted in check mode; for O(state=audited), as read).
+  description:
+    - The root user's credentials after the run (as predicted in check mode; for O(state=audited), as read).
+    - After O(state=recovery_allowed), RV(root_credentials.login_profile) is V(true).
   returned: success
   type: dict
   contains:
@@ -113,7 +137,9 @@ root_credentials:
       returned: always
       sample: true
     login_profile_created:
-      description: When the password was created, ISO 8601; null without one.
+      description:
+        - When the password was created, ISO 8601; null without one.
+        - Also null in check mode for the login profile O(state=recovery_allowed) would create.
       type: str
       returned: always
       sample: "2025-01-31T10:00:00+00:00"
@@ -169,7 +195,8 @@ root_credentials:
           sample: "2025-01-31T10:00:00+00:00"
 deleted:
   description:
-    - What this run deleted (in check mode, would delete), by id. Nothing for O(state=audited).
+    - What this run deleted (in check mode, would delete), by id. Nothing for O(state=audited) and
+      O(state=recovery_allowed).
     - Also returned by a run that fails part of the way, with what was deleted before the failure.
   returned: always
   type: dict
@@ -205,6 +232,8 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
 from ansible_collections.msp.aws_accounts.plugins.module_utils.root_credentials import (
     AUDIT_TASK,
     DELETE_TASK,
+    RECOVERY_TASK,
+    create_login_profile,
     credentials_after,
     delete_credential,
     deleted_summary,
@@ -212,7 +241,9 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.root_credentials 
     has_credentials,
     open_root_session,
     read_root_credentials,
+    recovery_allowed,
     refusal_facts,
+    require_region,
     summary,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.sts import partition_for_region
@@ -220,7 +251,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.validation import
 
 argument_spec = {
     "account_id": {"type": "str", "required": True},
-    "state": {"type": "str", "choices": ["audited", "absent"], "default": "audited"},
+    "state": {"type": "str", "choices": ["audited", "absent", "recovery_allowed"], "default": "audited"},
 }
 RETRYING = {"retry_decorator": concurrent_modification_retry}
 
@@ -271,6 +302,21 @@ def ensure_absent(sessions, actual, check_mode, done):
     return bool(done), credentials_after(actual, steps)
 
 
+def ensure_recovery_allowed(sessions, actual, check_mode, done):
+    """Give the root user a login profile without a known password, in a session opened only if it has none, so
+    that the root email's owner can recover the password. Returns (changed, credentials after)."""
+    if actual["login_profile"]:
+        return False, actual
+    if check_mode:
+        return True, recovery_allowed(actual)
+    created, when = create_login_profile(sessions.iam(RECOVERY_TASK), sessions.account_id)
+    # A login profile IAM said exists already (made since the audit read) allows recovery all the same.
+    return created, recovery_allowed(actual, when)
+
+
+ENSURE = {"audited": ensure_audited, "absent": ensure_absent, "recovery_allowed": ensure_recovery_allowed}
+
+
 def fail(module, done, error):
     """Not module.fail_json_aws_error alone: a run that fails part of the way says what it deleted."""
     extra = {"changed": bool(done), "deleted": deleted_summary(done)}
@@ -285,10 +331,10 @@ def main():
     done = []
     try:
         require_account_id(account_id)
-        sessions = AccountRootSessions(module.client, module.region, account_id)
+        region = require_region(module.region)
+        sessions = AccountRootSessions(module.client, region, account_id)
         before = audit(sessions)
-        ensure = ensure_absent if module.params["state"] == "absent" else ensure_audited
-        changed, after = ensure(sessions, before, module.check_mode, done)
+        changed, after = ENSURE[module.params["state"]](sessions, before, module.check_mode, done)
     except MspAwsError as e:
         fail(module, done, e)
     module.exit_json(

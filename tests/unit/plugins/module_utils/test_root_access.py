@@ -1,13 +1,16 @@
 """Centralised root access: the options, the calls that make the organization so (in order), what check mode
-predicts, and IAM's refusals in words that say what to do (root_access.py)."""
+predicts, IAM's refusals in words that say what to do, and the features read while IAM learns of its new trusted
+access (root_access.py)."""
 
 import botocore.exceptions
 import pytest
 
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput, MspAwsError
 from ansible_collections.msp.aws_accounts.plugins.module_utils.root_access import (
+    FEATURES_AFTER_ENABLING_DELAYS,
     desired_root_access,
     list_features,
+    list_features_after_enabling,
     root_access_actions,
     root_access_after,
     set_feature,
@@ -156,3 +159,57 @@ def test_a_refused_feature_call_names_the_call():
     with pytest.raises(MspAwsError) as raised:
         set_feature(FakeIam(error=client_error("CallerIsNotManagementAccountException", ENABLE_RS)), ENABLE_RS)
     assert raised.value.message.startswith(f"{ENABLE_RS} was refused")
+
+
+class LateIam(FakeIam):
+    """IAM that answers the features only from its ``ready``-th read on, ServiceAccessNotEnabledException before
+    (Organizations granted the trusted access, IAM has not learnt of it yet)."""
+
+    def __init__(self, ready, features=(), error_code="ServiceAccessNotEnabledException"):
+        super().__init__(features)
+        self.ready = ready
+        self.late_error = client_error(error_code)
+
+    def list_organizations_features(self, aws_retry):
+        self.calls.append("ListOrganizationsFeatures")
+        if len(self.calls) < self.ready:
+            raise self.late_error
+        return {"OrganizationId": "o-exampleorg1", "EnabledFeatures": self.features}
+
+
+LATE_CASES = [
+    # case, the read that answers first, pauses slept
+    ("at-once", 1, []),
+    ("third-read", 3, [1, 2]),
+    ("last-read", 5, list(FEATURES_AFTER_ENABLING_DELAYS)),
+]
+
+
+@pytest.mark.parametrize(("ready", "pauses"), [c[1:] for c in LATE_CASES], ids=[c[0] for c in LATE_CASES])
+def test_features_read_after_enabling_waits_for_iam(ready, pauses):
+    iam = LateIam(ready, [RS, RCM])
+    slept = []
+    assert list_features_after_enabling(iam, sleep=slept.append) == [RCM, RS]
+    assert slept == pauses
+    assert len(iam.calls) == ready
+
+
+def test_features_read_after_enabling_gives_up_after_a_few_seconds():
+    iam = LateIam(ready=99)
+    slept = []
+    with pytest.raises(MspAwsError) as raised:
+        list_features_after_enabling(iam, sleep=slept.append)
+    assert slept == list(FEATURES_AFTER_ENABLING_DELAYS)
+    assert len(iam.calls) == len(FEATURES_AFTER_ENABLING_DELAYS) + 1
+    assert "15 seconds after trusted access for iam.amazonaws.com was enabled" in raised.value.message
+    assert "run again" in raised.value.message
+    assert raised.value.exception.response["Error"]["Code"] == "ServiceAccessNotEnabledException"
+
+
+@pytest.mark.parametrize("code", ["AccessDenied", "OrganizationNotInAllFeaturesModeException"])
+def test_features_read_after_enabling_retries_nothing_else(code):
+    iam = LateIam(ready=2, error_code=code)
+    slept = []
+    with pytest.raises(MspAwsError):
+        list_features_after_enabling(iam, sleep=slept.append)
+    assert slept == [] and len(iam.calls) == 1

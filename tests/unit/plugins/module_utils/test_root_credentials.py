@@ -1,15 +1,18 @@
 """Root credentials: IAM's answers as the module returns them, the deletions (in order), what check mode predicts,
-why AWS refused a root session, and the calls with a root session's client (root_credentials.py)."""
+why AWS refused a root session, allowing password recovery, and the calls with a root session's client
+(root_credentials.py)."""
 
 from datetime import UTC, datetime
 
 import botocore.exceptions
 import pytest
 
-from ansible_collections.msp.aws_accounts.plugins.module_utils.common import MspAwsError
+from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput, MspAwsError
 from ansible_collections.msp.aws_accounts.plugins.module_utils.root_credentials import (
     AUDIT_TASK,
     DELETE_TASK,
+    RECOVERY_TASK,
+    create_login_profile,
     credentials_after,
     credentials_from_aws,
     delete_credential,
@@ -18,8 +21,10 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.root_credentials 
     has_credentials,
     open_root_session,
     read_root_credentials,
+    recovery_allowed,
     refusal_facts,
     refusal_message,
+    require_region,
     summary,
     task_policy_arn,
 )
@@ -103,6 +108,41 @@ def test_part_of_the_deletions_leaves_the_rest():
 def test_task_policy_arn_follows_the_partition():
     assert task_policy_arn(AUDIT_TASK) == "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"
     assert task_policy_arn(DELETE_TASK, "aws-cn") == "arn:aws-cn:iam::aws:policy/root-task/IAMDeleteRootUserCredentials"
+    assert task_policy_arn(RECOVERY_TASK) == "arn:aws:iam::aws:policy/root-task/IAMCreateRootUserPassword"
+
+
+RECOVERY_CASES = [
+    # case, (login profile, keys, mfa, certificates), when CreateLoginProfile made it, login profile created after
+    ("no-password-check-mode", (None, [KEY], [MFA], []), None, None),
+    ("no-password-created", (None, [], [], []), WHEN, WHEN.isoformat()),
+    ("password-kept", ({"CreateDate": WHEN}, [], [], []), None, WHEN.isoformat()),
+]
+
+
+@pytest.mark.parametrize(
+    ("answers", "created", "created_after"), [c[1:] for c in RECOVERY_CASES], ids=[c[0] for c in RECOVERY_CASES]
+)
+def test_recovery_allowed_gives_a_login_profile_and_leaves_the_rest(answers, created, created_after):
+    credentials = credentials_from_aws(*answers)
+    after = recovery_allowed(credentials, created)
+    assert after["login_profile"] is True
+    assert after["login_profile_created"] == created_after
+    for name in ("access_keys", "signing_certificates", "mfa_devices"):
+        assert after[name] == credentials[name]
+    # Allowing it once is enough.
+    assert recovery_allowed(after) == after
+
+
+@pytest.mark.parametrize("region", [None, ""])
+def test_no_region_is_refused_naming_the_option(region):
+    with pytest.raises(InvalidInput) as raised:
+        require_region(region)
+    assert raised.value.option == "region"
+    assert "regional STS endpoint" in raised.value.message
+
+
+def test_a_region_is_kept():
+    assert require_region("eu-west-1") == "eu-west-1"
 
 
 BOTH = ["RootCredentialsManagement", "RootSessions"]
@@ -358,3 +398,36 @@ def test_delete_credential_passes_the_id_and_takes_gone_as_gone():
     with pytest.raises(MspAwsError) as raised:
         delete_credential(refusing, "DeleteLoginProfile", None, MEMBER)
     assert "iam:DeleteLoginProfile" in raised.value.message
+
+
+class FakeRecoveryIam:
+    """A root session's IAM client with the task policy IAMCreateRootUserPassword."""
+
+    def __init__(self, error=None):
+        self.error = error
+        self.calls = []
+
+    def create_login_profile(self, **kwargs):
+        self.calls.append(kwargs)
+        if self.error:
+            raise self.error
+        return {"LoginProfile": {"UserName": "root", "CreateDate": WHEN, "PasswordResetRequired": False}}
+
+
+def test_create_login_profile_sends_no_password_and_no_user_name():
+    iam = FakeRecoveryIam()
+    assert create_login_profile(iam, MEMBER) == (True, WHEN)
+    # AWS: in an AssumeRoot session, Password and UserName must be omitted.
+    assert iam.calls == [{"aws_retry": True}]
+
+
+def test_a_login_profile_made_meanwhile_is_no_creation():
+    iam = FakeRecoveryIam(client_error("EntityAlreadyExists", "CreateLoginProfile"))
+    assert create_login_profile(iam, MEMBER) == (False, None)
+
+
+def test_a_refused_creation_names_the_call_and_the_account():
+    iam = FakeRecoveryIam(client_error("AccessDenied", "CreateLoginProfile"))
+    with pytest.raises(MspAwsError) as raised:
+        create_login_profile(iam, MEMBER)
+    assert raised.value.message == f"iam:CreateLoginProfile on the root user of account {MEMBER} failed"
