@@ -68,3 +68,11 @@ def error_code(exception):
     """The AWS error code of a botocore ClientError, or None for anything else."""
     response = getattr(exception, "response", None) or {}
     return response.get("Error", {}).get("Code")
+
+
+def error_message(exception):
+    """AWS's own message of a botocore ClientError ("" when it gave none), or the text of anything else."""
+    response = getattr(exception, "response", None)
+    if response is None:
+        return str(exception)
+    return response.get("Error", {}).get("Message") or ""

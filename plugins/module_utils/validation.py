@@ -15,7 +15,8 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.common import Inv
 
 # The rules for a valid email address in the Organizations API reference (CreateAccount's Email; the
 # botocore model adds only min 6, max 64 and the pattern [^\s@]+@[^\s@]+\.[^\s@]+). Only what AWS states is
-# checked: nothing about dots inside the local part, and no per-label rule for the domain.
+# checked: nothing about dots inside the local part, and no per-label rule for the domain. The Account API's
+# PrimaryEmail allows 5 characters; 6 holds for it too (see primary_email.validate for why).
 EMAIL_MIN_LENGTH = 6
 EMAIL_MAX_LENGTH = 64
 EMAIL_LOCAL_FORBIDDEN = "\"'()<>[]:;,\\|%&"

@@ -78,6 +78,31 @@ def test_wrong_or_expired_code_is_refused(aws, sandbox):
     assert account.get_primary_email(AccountId=member)["PrimaryEmail"] == new
 
 
+def test_update_status_says_pending_then_completed_but_not_the_address(aws, sandbox):
+    member = aws.create_member("Payments Prod", "awsaccounts+payments@msp.example")
+    enable_trusted_access(aws)
+    account = aws.management("account")
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        account.get_primary_email_update_status(AccountId=member)
+    assert error_of(raised)[0] == "ResourceNotFoundException"
+
+    new = "payments-root@client.example"
+    account.start_primary_email_update(AccountId=member, PrimaryEmail=new)
+    pending = account.get_primary_email_update_status(AccountId=member)
+    assert pending["Status"] == "PENDING" and isinstance(pending["UpdatedAt"], datetime)
+    assert set(pending) - {"ResponseMetadata"} == {"Status", "UpdatedAt"}
+
+    account.accept_primary_email_update(AccountId=member, PrimaryEmail=new, Otp=outbox(sandbox, new)[-1]["code"])
+    done = account.get_primary_email_update_status(AccountId=member)
+    assert done["Status"] == "COMPLETED" and done["UpdatedAt"] >= pending["UpdatedAt"]
+
+    # The same checks on AccountId as every other call about a member.
+    aws.management("organizations").disable_aws_service_access(ServicePrincipal=TRUSTED_PRINCIPAL)
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        account.get_primary_email_update_status(AccountId=member)
+    assert error_of(raised)[0] == "AccessDeniedException"
+
+
 def test_email_of_another_account_is_a_conflict(aws, world, sandbox):
     member = aws.create_member("Payments Prod", "awsaccounts+payments@msp.example")
     enable_trusted_access(aws)

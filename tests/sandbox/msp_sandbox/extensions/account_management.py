@@ -2,8 +2,8 @@
 
 moto 5.2.5 only knows the alternate-contact actions and never checks who may call them for which
 account.  This adds GetPrimaryEmail, StartPrimaryEmailUpdate, AcceptPrimaryEmailUpdate,
-PutAccountName and GetAccountInformation, and applies AWS's rules for the ``AccountId`` parameter
-to all of them (and to moto's alternate-contact actions):
+GetPrimaryEmailUpdateStatus, PutAccountName and GetAccountInformation, and applies AWS's rules for the
+``AccountId`` parameter to all of them (and to moto's alternate-contact actions):
 
 - without ``AccountId`` a call acts on the caller's own account (the "standalone context");
 - with it, the caller must be the organization's management account, the organization must have
@@ -24,6 +24,13 @@ StartPrimaryEmailUpdate "mails" a one-time code to the new address: the sandbox 
 outbox (``GET /_sandbox/outbox?to=<address>``), where a test reads it as the client reads its
 mailbox.  The code can be used within 24 hours of being sent, as the AWS Account Management guide
 says of the console flow.
+
+GetPrimaryEmailUpdateStatus answers the status of the account's most recent update and when it last
+changed (``Status``, ``UpdatedAt``), never the address: PENDING from StartPrimaryEmailUpdate, COMPLETED
+once AcceptPrimaryEmailUpdate took the code (the sandbox changes the email at once; AWS also has ACCEPTED
+while the change propagates, and FAILED).  An account never asked to change is ResourceNotFoundException.
+AWS does not document what an expired code does to the status; here it stays PENDING with its old
+``UpdatedAt``.
 """
 
 import re
@@ -60,6 +67,7 @@ _NEW_ACTIONS = (
     "getPrimaryEmail",
     "startPrimaryEmailUpdate",
     "acceptPrimaryEmailUpdate",
+    "getPrimaryEmailUpdateStatus",
     "putAccountName",
     "getAccountInformation",
 )
@@ -85,6 +93,8 @@ class Message:
 
 _lock = threading.Lock()
 _pending: dict[str, PendingUpdate] = {}
+# Account id -> (status, when it last changed) of its most recent primary email update.
+_update_status: dict[str, tuple[str, datetime]] = {}
 _outbox: list[Message] = []
 # Standalone accounts have no creation date in accounts.py; the first time one is asked about stands in.
 _standalone_created: dict[str, datetime] = {}
@@ -182,6 +192,7 @@ def start_primary_email_update(self):
     now = clock.now()
     with _lock:
         _pending[target] = PendingUpdate(target, email, code, now)
+        _update_status[target] = ("PENDING", now)
         _outbox.append(
             Message(
                 to=email,
@@ -218,7 +229,20 @@ def accept_primary_email_update(self):
     accounts.set_email(target, pending.email)
     with _lock:
         _pending.pop(target, None)
+        _update_status[target] = ("COMPLETED", clock.now())
     return ActionResult({"Status": "ACCEPTED"})
+
+
+def get_primary_email_update_status(self):
+    from moto.core.responses import ActionResult
+
+    target = resolve_target(self, "GetPrimaryEmailUpdateStatus")
+    with _lock:
+        found = _update_status.get(target)
+    if found is None:
+        raise AwsError("ResourceNotFoundException", f"No primary email update was started for account {target}.")
+    status, updated_at = found
+    return ActionResult({"Status": status, "UpdatedAt": updated_at})
 
 
 def put_account_name(self):
@@ -325,6 +349,7 @@ def install() -> None:
     AccountResponse.get_primary_email = get_primary_email
     AccountResponse.start_primary_email_update = start_primary_email_update
     AccountResponse.accept_primary_email_update = accept_primary_email_update
+    AccountResponse.get_primary_email_update_status = get_primary_email_update_status
     AccountResponse.put_account_name = put_account_name
     AccountResponse.get_account_information = get_account_information
     for name, action in (
@@ -339,6 +364,7 @@ def install() -> None:
 def reset() -> None:
     with _lock:
         _pending.clear()
+        _update_status.clear()
         _outbox.clear()
         _standalone_created.clear()
         _closing.clear()
