@@ -1,0 +1,170 @@
+"""playbooks/handover.yml against the sandbox: acme, onboarded by playbooks/onboard.yml, handed over.
+
+One module-scoped organization (onboarding takes a minute); the tests run in file order: bad input and the plan
+first (nothing written), then the whole handover - run 1 mails the code and stops, run 2 with the code completes,
+run 3 changes nothing. Each run's AWS calls come from the sandbox's call log.
+"""
+
+import json
+import re
+
+import pytest
+from conftest import run_playbook
+
+from ansible_collections.msp.aws_accounts.plugins.module_utils.handover import STEP_NAMES
+from msp_sandbox.pytest_fixtures import Aws
+
+NEW_ROOT_EMAIL = "it@acme.example"
+MSP_ROOT_EMAIL = "awsaccounts+acme@msp.example"
+MANAGEMENT = "123456789012"
+
+
+@pytest.fixture(scope="module")
+def acme(sandbox_client, sandbox_endpoint, tmp_path_factory):
+    """acme onboarded: ``{"id", "world", "dir"}``; the handover runs share ``dir`` (links and reports)."""
+    sandbox_client.reset()
+    world = sandbox_client.world()
+    shared = tmp_path_factory.mktemp("handover")
+    rc, output = run_playbook("onboard.yml", shared, sandbox_endpoint, "-e", "client=acme")
+    assert rc == 0, output[-4000:]
+    org = Aws(sandbox_endpoint, world).management("organizations")
+    accounts = {account["Email"]: account["Id"] for account in org.list_accounts()["Accounts"]}
+    return {"id": accounts[MSP_ROOT_EMAIL], "world": world, "dir": shared}
+
+
+def handover(sandbox_client, endpoint, acme, *args):
+    """Run the handover for acme; ``(rc, output, handover.json or {}, the run's call-log summary)``."""
+    mark = sandbox_client.mark()
+    rc, output = run_playbook(
+        "handover.yml",
+        acme["dir"],
+        endpoint,
+        "-e",
+        "client=acme",
+        *args,
+        env={"MSP_HANDOVER_DIR": str(acme["dir"] / "reports")},
+    )
+    report = acme["dir"] / "reports" / "acme" / "handover.json"
+    data = json.loads(report.read_text()) if report.exists() else {}
+    return rc, output, data, sandbox_client.call_summary(since=mark)
+
+
+def recap_changed(output):
+    return sum(int(n) for n in re.findall(r"changed=(\d+)", output.split("PLAY RECAP")[-1]))
+
+
+def test_bad_input_fails_before_any_aws_call(acme, sandbox_client, sandbox_endpoint):
+    rc, output, _, calls = handover(
+        sandbox_client,
+        sandbox_endpoint,
+        acme,
+        "-e",
+        "new_root_email=it@acme",
+        "-e",
+        "root_email_otp=12",
+        "-e",
+        '{"handover_alternate_contacts": {"billing": {"name": "Billing"}}}',
+    )
+    assert rc != 0, output
+    assert "new_root_email: 'it@acme' must have a dotted domain" in output, output
+    assert "root_email_otp: must be the 6-character code" in output, output
+    assert "handover_alternate_contacts.billing: give name, title, email and phone" in output, output
+    assert calls["total"] == 0, calls
+
+
+def test_a_wrong_confirmation_fails_before_any_write(acme, sandbox_client, sandbox_endpoint):
+    rc, output, _, calls = handover(
+        sandbox_client,
+        sandbox_endpoint,
+        acme,
+        "-e",
+        f"new_root_email={NEW_ROOT_EMAIL}",
+        "-e",
+        "handover_confirm=111122223333",
+    )
+    assert rc != 0, output
+    assert f"handover_confirm is 111122223333, but the client's account is {acme['id']}" in output, output
+    assert calls["writes"] == 0, calls
+
+
+def test_without_confirmation_only_the_plan_is_shown_and_written(acme, sandbox_client, sandbox_endpoint):
+    rc, output, data, calls = handover(sandbox_client, sandbox_endpoint, acme, "-e", f"new_root_email={NEW_ROOT_EMAIL}")
+    assert rc == 0, output[-4000:]
+    assert calls["writes"] == 0, calls
+    assert f"Run again with -e handover_confirm={acme['id']}" in output, output
+    assert data["status"] == "plan", data
+    assert [step["name"] for step in data["steps"]] == list(STEP_NAMES)
+    assert {step["status"] for step in data["steps"]} == {"pending"}
+    assert data["root_email"]["current"] == MSP_ROOT_EMAIL and data["root_email"]["requested"] == NEW_ROOT_EMAIL, data
+
+
+def test_the_whole_handover_in_two_runs_then_nothing_to_do(acme, sandbox_client, sandbox_endpoint):
+    aws = Aws(sandbox_endpoint, acme["world"])
+    org = aws.management("organizations")
+    account_id = acme["id"]
+    confirm = ["-e", f"new_root_email={NEW_ROOT_EMAIL}", "-e", f"handover_confirm={account_id}"]
+
+    # AWS keeps a created account four days before it may leave (the code, mailed next, is valid for 24 hours).
+    sandbox_client.advance_clock(5 * 24 * 3600)
+
+    # Run 1: the code goes to the client's mailbox; the MSP keeps everything until AWS takes it.
+    rc, output, data, calls = handover(sandbox_client, sandbox_endpoint, acme, *confirm)
+    assert rc == 0, output[-4000:]
+    assert data["status"] == "waiting_for_root_email_code", data
+    statuses = {step["name"]: step["status"] for step in data["steps"]}
+    assert statuses["root_email"] == "pending" and statuses["alternate_contacts"] == "done", statuses
+    assert all(statuses[name] == "pending" for name in STEP_NAMES[3:]), statuses
+    assert set(calls["writes_by_action"]) <= {
+        "account:StartPrimaryEmailUpdate",
+        "account:DeleteAlternateContact",
+        "account:PutAlternateContact",
+    }, calls
+    assert account_id in {account["Id"] for account in org.list_accounts()["Accounts"]}
+    assert (acme["dir"] / "links" / "clients" / "acme").exists()
+    code = sandbox_client.request("GET", "/outbox", query={"to": NEW_ROOT_EMAIL})["messages"][-1]["code"]
+
+    # Run 2: the code given back; everything else follows.
+    mark_run2 = sandbox_client.mark()
+    rc, output, data, calls = handover(sandbox_client, sandbox_endpoint, acme, *confirm, "-e", f"root_email_otp={code}")
+    assert rc == 0, output[-4000:]
+    assert code not in output, "the code must not be logged"
+    assert data["status"] == "completed", data
+    assert [step["name"] for step in data["steps"]] == list(STEP_NAMES)
+    assert {step["status"] for step in data["steps"]} <= {"done", "already"}, data["steps"]
+    assert data["root_email"]["current"] == NEW_ROOT_EMAIL, data
+    assert "OrganizationAccountAccessRole" in data["removed"]["roles"], data
+    assert any(role.startswith("/msp/") for role in data["removed"]["roles"]), data
+    assert "Forgot password" in data["next_steps"][0]
+    assert (acme["dir"] / "reports" / "acme" / "handover.md").read_text().startswith("# Handover of ACME Corp")
+    # Not in the organization any more.
+    assert account_id not in {account["Id"] for account in org.list_accounts()["Accounts"]}
+    # The root email is the client's: AWS took the code (the module read the new address back before leaving).
+    assert calls["writes_by_action"]["account:AcceptPrimaryEmailUpdate"] == 1, calls
+    accepted = sandbox_client.calls(since=mark_run2, service="account")["calls"]
+    assert [call["status"] for call in accepted if call["action"] == "AcceptPrimaryEmailUpdate"] == [200], accepted
+    # The root user can recover its password (a login profile nobody knows).
+    root = sandbox_client.request("GET", "/root-credentials", query={"account_id": account_id})
+    assert root["login_profile"], root
+    # The engineers' policies in the identity account (the management account here) no longer name it.
+    iam = aws.management("iam")
+    for policy in iam.list_policies(Scope="Local")["Policies"]:
+        version = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])
+        assert account_id not in json.dumps(version["PolicyVersion"]["Document"]), policy["PolicyName"]
+    # The client's links are gone.
+    links = acme["dir"] / "links"
+    assert not (links / "clients" / "acme").exists()
+    assert account_id not in (links / "index.md").read_text()
+    # No role trusts the MSP: the writes were the handover's, each once.
+    writes = calls["writes_by_action"]
+    assert writes["organizations:RemoveAccountFromOrganization"] == 1, writes
+    assert writes["account:AcceptPrimaryEmailUpdate"] == 1, writes
+    assert writes["iam:CreateLoginProfile"] == 1, writes
+    assert "account:StartPrimaryEmailUpdate" not in writes, writes
+
+    # Run 3: the report says completed and the organization does not list the account: nothing to do.
+    rc, output, data, calls = handover(sandbox_client, sandbox_endpoint, acme, *confirm, "-e", f"root_email_otp={code}")
+    assert rc == 0, output[-4000:]
+    assert recap_changed(output) == 0, output[-3000:]
+    assert "was handed over already" in output
+    assert data["status"] == "completed"
+    assert calls["by_action"] == {"organizations:ListAccounts": 1}, calls
