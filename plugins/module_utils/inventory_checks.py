@@ -20,7 +20,7 @@ defaults/main.yml). Everything is pure.
 
 import re
 
-from ansible.module_utils.common.validation import check_type_dict, check_type_int, check_type_list
+from ansible.module_utils.common.validation import check_type_bool, check_type_dict, check_type_int, check_type_list
 from ansible_collections.amazon.aws.plugins.module_utils.iam import validate_iam_identifiers
 
 from ansible_collections.msp.aws_accounts.plugins.module_utils.alternate_contacts import desired_contacts
@@ -78,13 +78,19 @@ MSP_DEFAULTS = {
     "msp_created_access_role_name": "OrganizationAccountAccessRole",
     "msp_invited_access_role_name": "MspOrganizationAccess",
     "msp_wait_timeout": 900,
+    "msp_root_access": True,
 }
+# client_root_credentials has no default here: it depends on client_join (delete for a created account, keep for
+# an invited one, which keeps its root unless the client agrees; roles/client/tasks/main.yml completes it).
 CLIENT_DEFAULTS = {
     "client_join": CREATE,
     "client_tags": {},
     "client_alternate_contacts": {},
+    "client_handover_alternate_contacts": {},
     "client_custom_roles": [],
 }
+# What onboarding does with the root user's credentials: delete them (no root password exists), or keep them.
+ROOT_CREDENTIALS = ("delete", "keep")
 ACCESS_ROLE_SETTINGS = ("msp_identity_access_role_name", "msp_created_access_role_name", "msp_invited_access_role_name")
 # Matched whole (fullmatch): a pattern's "$" would also accept a trailing newline.
 REGION_PATTERN = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
@@ -315,6 +321,13 @@ def _account_problems(report, settings):
     timeout = _as(check_type_int, _setting(settings, "msp_wait_timeout", MSP_DEFAULTS), None)
     if timeout is not None and timeout <= 0:
         report.add("msp_wait_timeout", f"must be a positive number of seconds, not {timeout}")
+    root_access = _setting(settings, "msp_root_access", MSP_DEFAULTS)
+    if _as(check_type_bool, root_access, None) is None:
+        report.add(
+            "msp_root_access",
+            f"must be true (onboarding enables centralised root access and deletes or keeps each client's root "
+            f"credentials) or false (nothing root-related is touched), not {root_access!r}",
+        )
     source_profile = _setting(settings, "msp_cli_source_profile", MSP_DEFAULTS)
     # The switch_role_links role's rule for profile names (link_publishing), checked before any write.
     if not (isinstance(source_profile, str) and KEY_PATTERN.fullmatch(source_profile)):
@@ -518,8 +531,18 @@ def _placement_problems(report, client, settings):
     problem = _account_tags_problem({**default_tags, **tags}, tags)
     if problem:
         report.add("client_tags", problem)
-    contacts = _setting(client, "client_alternate_contacts", CLIENT_DEFAULTS)
-    _contacts_problems(report, contacts, "client_alternate_contacts")
+    for variable in ("client_alternate_contacts", "client_handover_alternate_contacts"):
+        _contacts_problems(report, _setting(client, variable, CLIENT_DEFAULTS), variable)
+
+
+def _root_problems(report, client):
+    given = client.get("client_root_credentials")
+    if given is not None and given not in ROOT_CREDENTIALS:
+        report.add(
+            "client_root_credentials",
+            f"must be delete (onboarding deletes the root user's password, keys, MFA devices and certificates) or "
+            f"keep (they stay), not {given!r}; unset: delete for a created account, keep for an invited one",
+        )
 
 
 def _role_problems(report, client, settings, catalogue, group_names):
@@ -574,6 +597,7 @@ def client_entry_problems(client, catalogue, engineer_groups):
     group_names = [group.get("name") for group in engineer_groups or [] if isinstance(group, dict)]
     key, email, account_id = _identity_problems(report, client, settings)
     _placement_problems(report, client, settings)
+    _root_problems(report, client)
     roles = _role_problems(report, client, settings, _as(check_type_list, catalogue, []), group_names)
     return list(report), {"key": key, "email": email, "account_id": account_id, "roles": roles}
 

@@ -15,8 +15,10 @@ import yaml
 from conftest import REPO, run_playbook, writes_since
 
 PLAYBOOK = REPO / "playbooks" / "onboard.yml"
-# The first play that writes to AWS: a validation failure must stop the run before it.
-FIRST_WRITING_PLAY = "PLAY [Onboard the client accounts]"
+# The first play that writes to AWS (the organization's root access): a validation failure must stop the run before it.
+FIRST_WRITING_PLAY = "PLAY [Enable centralised root access in the organization]"
+# The play of the clients' own accounts.
+CLIENT_PLAY = "PLAY [Onboard the client accounts]"
 
 
 def onboard(inventory: Path, tmp_path: Path, endpoint: str | None = None, *args: str) -> tuple[int, str]:
@@ -323,9 +325,14 @@ def test_check_mode_relies_on_the_client_roles_defaults(inventory, tmp_path, san
     # acme gives no client_join: its default (create) is the client role's, in play 2 only.
     edit(inventory, *client_vars("acme", client_join=None))
     mark = sandbox.mark()
-    # The client's own plays are judged here; the organization-wide play 4 (localhost) is other tests'.
+    # The client's own plays are judged here; the organization-wide last play (localhost) is other tests'.
     _rc, output = onboard(inventory, tmp_path, sandbox_endpoint, "-e", "client=acme", "--check", "--diff")
-    assert FIRST_WRITING_PLAY in output, output
+    assert CLIENT_PLAY in output, output
+    # Not a member yet: no root session for its root credentials, and it says what a run does.
+    assert (
+        "acme: in check mode the account is not a member of the organization yet, so no root session can be opened; "
+        "a run deletes every credential of its root user (no root password)."
+    ) in output, output
     assert re.search(r"\bfailed=0\b", recap(output, "acme")), output
     assert writes_since(sandbox, mark) == []
 
@@ -340,4 +347,9 @@ def test_check_mode_for_an_invited_member_without_its_access_role(
     _rc, output = onboard(inventory, tmp_path, sandbox_endpoint, "-e", "client=globex", "--check", "--diff")
     assert "could not assume" not in output, output
     assert re.search(r"\bfailed=0\b", recap(output, "globex")), output
+    # A member, but the organization's centralised root access is only about to be enabled: no root session yet.
+    assert (
+        "globex: in check mode the organization's centralised root access is only about to be enabled, so no root "
+        "session can be opened; a run reads its root user's credentials."
+    ) in output, output
     assert writes_since(sandbox, mark) == []

@@ -117,6 +117,11 @@ MSP_CASES = {
         "msp_management_account_id: 12345678901 must be an AWS account id of exactly 12 digits (quote it",
     ),
     "identity-account-short": (_set(msp_identity_account_id="1234"), "msp_identity_account_id: '1234' must be"),
+    "root-access-not-a-bool": (
+        _set(msp_root_access="sometimes"),
+        "msp_root_access: must be true (onboarding enables centralised root access and deletes or keeps each client's "
+        "root credentials) or false (nothing root-related is touched), not 'sometimes'",
+    ),
     "own-account-unquoted": (
         _set(msp_own_account_ids=["333344445555", 12345678901]),
         "msp_own_account_ids[1]: 12345678901 must be an AWS account id of exactly 12 digits (quote it",
@@ -476,6 +481,34 @@ CLIENT_CASES = {
         _custom_role(engineer_groups=["analysts"]),
         "hooli: client_custom_roles[0] (analyst).engineer_groups: 'analysts' is not in msp_engineer_groups",
     ),
+    "root-credentials-unknown-choice": (
+        _client("acme", client_root_credentials="remove"),
+        "acme: client_root_credentials: must be delete (onboarding deletes the root user's password, keys, MFA "
+        "devices and certificates) or keep (they stay), not 'remove'; unset: delete for a created account, keep for an "
+        "invited one",
+    ),
+    "root-credentials-not-text": (
+        _client("hooli", client_root_credentials=True),
+        "hooli: client_root_credentials: must be delete (",
+    ),
+    "handover-contact-incomplete": (
+        _client("globex", client_handover_alternate_contacts={"billing": {"name": "Globex Billing"}}),
+        "globex: client_handover_alternate_contacts.billing: give name, title, email and phone (missing: title, "
+        "email, phone), or {} to remove it",
+    ),
+    "handover-contact-email": (
+        _client(
+            "acme",
+            client_handover_alternate_contacts={
+                "security": {"name": "ACME IT", "title": "IT", "email": "it", "phone": "+1 555 0100"}
+            },
+        ),
+        "acme: client_handover_alternate_contacts.security.email: must be an email address like ops@example.com",
+    ),
+    "handover-contacts-not-a-mapping": (
+        _client("acme", client_handover_alternate_contacts=["it@acme.example"]),
+        "acme: client_handover_alternate_contacts: must map billing, operations and security to a contact",
+    ),
     "custom-missing-role-name": (
         lambda clients: clients[2]["client_custom_roles"][0].pop("role_name"),
         "hooli: client_custom_roles[0] (analyst).role_name: is required",
@@ -562,3 +595,36 @@ def test_client_problems_leave_unknown_default_roles_to_msp_problems():
 def test_client_problems_without_optional_settings():
     client = {"inventory_hostname": "acme", "client_name": "ACME", "msp_mailbox": "aws@msp.example"}
     assert client_problems([client], [{"key": "admin", "role_name": "MspAdmin"}], None) == []
+
+
+# Each value onboarding accepts for client_root_credentials, on either kind of account: a created account deletes its
+# root by default, an invited one keeps it; delete on an invited account is the client's agreement, set explicitly.
+ROOT_CREDENTIALS_CASES = {
+    "created-default": ("acme", None),
+    "created-keep": ("acme", "keep"),
+    "created-delete": ("acme", "delete"),
+    "invited-default": ("globex", None),
+    "invited-keep": ("globex", "keep"),
+    "invited-delete-agreed": ("globex", "delete"),
+}
+
+
+@pytest.mark.parametrize(("host", "value"), ROOT_CREDENTIALS_CASES.values(), ids=ROOT_CREDENTIALS_CASES.keys())
+def test_root_credentials_choices_are_fine(host, value):
+    clients = copy.deepcopy(CLIENTS)
+    _client(host, client_root_credentials=value)(clients)
+    assert client_problems(clients, SETTINGS["msp_role_catalogue"], SETTINGS["msp_engineer_groups"]) == []
+
+
+@pytest.mark.parametrize("value", [True, False, "yes", "false"])
+def test_msp_root_access_takes_what_argument_specs_converts(value):
+    settings = copy.deepcopy(SETTINGS)
+    settings["msp_root_access"] = value
+    assert msp_problems(settings, HOSTS) == []
+
+
+def test_handover_contacts_may_remove_a_type():
+    clients = copy.deepcopy(CLIENTS)
+    contact = {"name": "Globex IT", "title": "IT Desk", "email": "it@globex.example", "phone": "+1 555 0142"}
+    _client("globex", client_handover_alternate_contacts={"security": contact, "billing": {}})(clients)
+    assert client_problems(clients, SETTINGS["msp_role_catalogue"], SETTINGS["msp_engineer_groups"]) == []
