@@ -35,7 +35,7 @@ say = @printf '\n==> %s\n' "$(1)"
 help:
 	@echo "make demo           set up, start the local AWS sandbox and onboard the client acme into it"
 	@echo "make test           everything CI runs: lint, sanity, unit, sandbox, integration and molecule tests"
-	@echo "make molecule       the molecule scenario: onboard all sandbox clients twice (idempotence), verify"
+	@echo "make molecule       the molecule scenarios: onboard all sandbox clients, hand acme over; each twice (idempotence), verify"
 	@echo "make sandbox-stop   stop the demo's sandbox"
 	@echo "make clean          remove the virtualenvs and build output"
 
@@ -129,11 +129,14 @@ integration: install awscli
 	$(call say,Module tests against the sandbox: faults, races, bad input, the real AWS CLI (tests/integration/pytest))
 	MSP_AWSCLI=$(CURDIR)/$(AWSCLI_VENV)/bin/aws $(VENV)/bin/python -m pytest tests/integration/pytest -q
 
-# The molecule scenario extensions/molecule/onboard with the collection installed from its tarball.
+# The molecule scenarios under extensions/molecule with the collection installed from its tarball.
 molecule: install
-	$(call say,Molecule: onboard every sandbox client, again with changed=0, verify (sandbox on port $(MOLECULE_PORT)))
+	$(call say,Molecule onboard: onboard every sandbox client, again with changed=0, verify (sandbox on port $(MOLECULE_PORT)))
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH MSP_MOLECULE_PORT=$(MOLECULE_PORT) \
 		ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(BUILD)/installed $(VENV)/bin/molecule test -s onboard
+	$(call say,Molecule handover: hand acme over in two runs (email code), again with changed=0, verify nothing of the MSP is left)
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH MSP_MOLECULE_PORT=$(MOLECULE_PORT) \
+		ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(BUILD)/installed $(VENV)/bin/molecule test -s handover
 
 test-newest: install
 	@if [ -z "$(NEWEST_PYTHON)" ]; then \
@@ -148,7 +151,8 @@ test-newest: install
 # playbooks/onboard.yml. The role targets and the playbook-level tests run once, on the pinned end, so CI
 # stays well inside its 90 minutes.
 NEWEST_TARGETS = $(notdir $(wildcard tests/integration/targets/aws_*))
-PLAYBOOK_TESTS = test_onboard_input.py test_engineer_access.py test_engineer_cli.py test_audit_coverage.py
+PLAYBOOK_TESTS = test_onboard_input.py test_engineer_access.py test_engineer_cli.py test_audit_coverage.py \
+	test_audit_drift.py test_root_hygiene.py test_handover.py test_handover_faults.py
 newest-suite:
 	$(call say,Newest end: $(PYTHON) with tests/requirements-newest.txt)
 	@if [ ! -f $(VENV)/.installed ] || [ tests/requirements-newest.txt -nt $(VENV)/.installed ]; then \
