@@ -10,6 +10,7 @@ version_added: 0.1.0
 description:
   - Lists the accounts of the caller's AWS Organization (one paginated ListAccounts, 20 accounts a page, AWS's
     largest) and returns those with the given root emails or account ids, and what was asked for but not found.
+  - With O(delegated_administrators=true), also the organization's delegated administrators and their services.
   - Reads only; runs with the organization's management account credentials (or a delegated administrator's).
   - Playbooks that handle many clients at once use it to find every client's account with a single read,
     instead of one read per client.
@@ -21,7 +22,8 @@ options:
       - Root emails of the accounts to return, compared case-insensitively (as AWS compares them).
       - With O(account_ids) too, an account matching either is returned.
       - With neither O(emails) nor O(account_ids), every account of the organization is returned. An empty list
-        asks for nothing.
+        asks for nothing; when nothing is asked for, ListAccounts is not called (useful with
+        O(delegated_administrators=true) alone).
     type: list
     elements: str
   account_ids:
@@ -30,6 +32,17 @@ options:
       - An id that is not 12 digits fails before any call.
     type: list
     elements: str
+  delegated_administrators:
+    description:
+      - Also return RV(delegated_administrators), the organization's delegated administrator accounts and the
+        services each administers.
+      - Costs one paginated ListDelegatedAdministrators and one paginated ListDelegatedServicesForAccount per
+        delegated administrator (an organization has few).
+      - AWS refuses to remove a delegated administrator from the organization
+        (CANNOT_REMOVE_DELEGATED_ADMINISTRATOR_FROM_ORG); reading this first lets a playbook stop before it
+        changes anything.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -67,6 +80,18 @@ EXAMPLES = r"""
 - name: Every account of the organization
   msp.aws_accounts.aws_member_account_info:
   register: organization_accounts
+
+- name: Every account, and which of them are delegated administrators of which services
+  msp.aws_accounts.aws_member_account_info:
+    delegated_administrators: true
+  register: organization_accounts
+
+- name: Refuse to go on with a delegated administrator
+  ansible.builtin.fail:
+    msg: "Account 210987654321 administers {{ admin.services | join(', ') }} for the organization"
+  vars:
+    admin: "{{ organization_accounts.delegated_administrators | selectattr('id', 'equalto', '210987654321') | first }}"
+  when: organization_accounts.delegated_administrators | selectattr('id', 'equalto', '210987654321') | list | length > 0
 """
 
 RETURN = r"""
@@ -128,6 +153,40 @@ missing:
       elements: str
       returned: always
       sample: ["310987654321"]
+delegated_administrators:
+  description:
+    - The organization's delegated administrator accounts (members only; never the management account), sorted
+      by id, whether asked for by O(emails)/O(account_ids) or not.
+  returned: when O(delegated_administrators=true)
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The account id.
+      type: str
+      returned: always
+      sample: "210987654321"
+    name:
+      description: The account name.
+      type: str
+      returned: always
+      sample: Globex Corporation
+    email:
+      description: The account's root email.
+      type: str
+      returned: always
+      sample: aws-root@globex.example
+    services:
+      description: The service principals the account is a delegated administrator for, sorted.
+      type: list
+      elements: str
+      returned: always
+      sample: ["guardduty.amazonaws.com", "ssm.amazonaws.com"]
+    delegation_enabled_date:
+      description: When the account first became a delegated administrator (ISO 8601).
+      type: str
+      returned: always
+      sample: "2026-02-01T10:00:00+00:00"
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -139,6 +198,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.organizations import (
     account_summary,
+    delegated_administrators,
     list_accounts,
     select_accounts,
 )
@@ -147,6 +207,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.validation import
 argument_spec = {
     "emails": {"type": "list", "elements": "str"},
     "account_ids": {"type": "list", "elements": "str"},
+    "delegated_administrators": {"type": "bool", "default": False},
 }
 
 
@@ -164,10 +225,16 @@ def main():
         org = module.client(
             "organizations", retry_decorator=concurrent_modification_retry, config=standard_retry_config()
         )
-        selected, missing = select_accounts(list_accounts(org), params["emails"], params["account_ids"])
+        emails, account_ids = params["emails"], params["account_ids"]
+        asks_nothing = (emails, account_ids) != (None, None) and not (emails or account_ids)
+        accounts = [] if asks_nothing else list_accounts(org)
+        selected, missing = select_accounts(accounts, emails, account_ids)
+        result = {"accounts": [account_summary(account) for account in selected], "missing": missing}
+        if params["delegated_administrators"]:
+            result["delegated_administrators"] = delegated_administrators(org)
     except MspAwsError as e:
         module.fail_json_aws_error(e)
-    module.exit_json(changed=False, accounts=[account_summary(account) for account in selected], missing=missing)
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == "__main__":

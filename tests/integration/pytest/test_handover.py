@@ -98,6 +98,41 @@ def test_without_confirmation_only_the_plan_is_shown_and_written(acme, sandbox_c
     assert data["root_email"]["current"] == MSP_ROOT_EMAIL and data["root_email"]["requested"] == NEW_ROOT_EMAIL, data
 
 
+def test_a_delegated_administrator_is_refused_at_preflight_before_any_write(acme, sandbox_client, sandbox_endpoint):
+    """AWS would refuse to let a delegated administrator leave, but only at step 5: the preflight refuses it first."""
+    org = Aws(sandbox_endpoint, acme["world"]).management("organizations")
+    services = ["guardduty.amazonaws.com", "ssm.amazonaws.com"]
+    for service in services:
+        org.register_delegated_administrator(AccountId=acme["id"], ServicePrincipal=service)
+    try:
+        rc, output, data, calls = handover(
+            sandbox_client,
+            sandbox_endpoint,
+            acme,
+            "-e",
+            f"new_root_email={NEW_ROOT_EMAIL}",
+            "-e",
+            f"handover_confirm={acme['id']}",
+        )
+    finally:
+        for service in services:
+            org.deregister_delegated_administrator(AccountId=acme["id"], ServicePrincipal=service)
+    assert rc != 0, output[-4000:]
+    text = " ".join(output.split())
+    assert "the handover stopped at step preflight" in text, output[-4000:]
+    assert f"account {acme['id']} (ACME Corp) is a delegated administrator" in text, output[-4000:]
+    assert "for guardduty.amazonaws.com, ssm.amazonaws.com" in text, output[-4000:]
+    deregister = f"aws organizations deregister-delegated-administrator --account-id {acme['id']} --service-principal"
+    for service in services:
+        assert f"{deregister} {service}" in text, output[-4000:]
+    assert {action.split(":")[0] for action in calls["writes_by_action"]} <= {"sts"}, calls
+    assert calls["by_action"]["organizations:ListAccounts"] == 1, calls
+    assert data["status"] == "failed" and data["failed_step"] == "preflight", data
+    preflight = next(step for step in data["steps"] if step["name"] == "preflight")
+    assert preflight["status"] == "failed" and "ssm.amazonaws.com" in preflight["detail"], preflight
+    assert sandbox_client.request("GET", "/outbox", query={"to": NEW_ROOT_EMAIL})["messages"] == [], "no code mailed"
+
+
 def test_the_whole_handover_in_two_runs_then_nothing_to_do(acme, sandbox_client, sandbox_endpoint):
     aws = Aws(sandbox_endpoint, acme["world"])
     org = aws.management("organizations")

@@ -8,6 +8,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.common import Inv
 from ansible_collections.msp.aws_accounts.plugins.module_utils.organizations import (
     ORGANIZATIONS_PAGE_SIZE,
     account_summary,
+    delegated_administrators,
     list_accounts,
     select_accounts,
 )
@@ -143,3 +144,86 @@ def test_info_module_validates_ids_before_any_call(account_ids, error):
     with pytest.raises(InvalidInput) as raised:
         validate(params)
     assert str(raised.value.message).startswith(error)
+
+
+# --- delegated administrators (moto's Organizations in this process) ----------------------------------------
+
+
+@pytest.fixture
+def organization():
+    """moto's organization with two members; the management account's Organizations client."""
+    boto3 = pytest.importorskip("boto3")
+    moto = pytest.importorskip("moto")
+    with moto.mock_aws():
+        client = boto3.client("organizations", region_name="us-east-1")
+        client.create_organization(FeatureSet="ALL")
+        members = [
+            client.create_account(AccountName=name, Email=f"{name}@client.example")["CreateAccountStatus"]["AccountId"]
+            for name in ("acme", "globex")
+        ]
+        yield client, members
+
+
+def test_no_delegated_administrators(organization):
+    client, _members = organization
+    assert delegated_administrators(client) == []
+
+
+def test_delegated_administrators_with_their_services(organization):
+    client, (acme, globex) = organization
+    for account_id, service in [
+        (globex, "guardduty.amazonaws.com"),
+        (acme, "ssm.amazonaws.com"),
+        (acme, "config-multiaccountsetup.amazonaws.com"),
+    ]:
+        client.register_delegated_administrator(AccountId=account_id, ServicePrincipal=service)
+    found = delegated_administrators(client)
+    assert [(a["id"], a["name"], a["email"], a["services"]) for a in found] == sorted(
+        [
+            (acme, "acme", "acme@client.example", ["config-multiaccountsetup.amazonaws.com", "ssm.amazonaws.com"]),
+            (globex, "globex", "globex@client.example", ["guardduty.amazonaws.com"]),
+        ]
+    )
+    assert all(isinstance(a["delegation_enabled_date"], str) for a in found)
+
+
+class FakeDelegationPages:
+    """ListDelegatedAdministrators / ListDelegatedServicesForAccount in pages; records what was asked."""
+
+    def __init__(self, administrators, services):
+        self.administrators, self.services, self.asked = administrators, services, []
+
+    def get_paginator(self, name):
+        outer = self
+
+        class Paginator:
+            def paginate(self, PaginationConfig=None, **params):
+                outer.asked.append((name, params, PaginationConfig))
+                self.params = params
+                return self
+
+            def build_full_result(self):
+                if name == "list_delegated_administrators":
+                    return {"DelegatedAdministrators": [a for page in outer.administrators for a in page]}
+                pages = outer.services[self.params["AccountId"]]
+                return {"DelegatedServices": [{"ServicePrincipal": s} for page in pages for s in page]}
+
+        return Paginator()
+
+
+def test_delegated_administrators_read_every_page_at_awss_largest_page_size():
+    client = FakeDelegationPages(
+        [[{"Id": "345678901234", "Name": "ACME Corp"}], [{"Id": "210987654321"}]],
+        {"345678901234": [["ssm.amazonaws.com"]], "210987654321": [["s3.amazonaws.com"], ["guardduty.amazonaws.com"]]},
+    )
+    found = delegated_administrators(client)
+    assert [(a["id"], a["services"]) for a in found] == [
+        ("210987654321", ["guardduty.amazonaws.com", "s3.amazonaws.com"]),
+        ("345678901234", ["ssm.amazonaws.com"]),
+    ]
+    assert all(config == {"PageSize": ORGANIZATIONS_PAGE_SIZE} for _name, _params, config in client.asked)
+    assert [name for name, _params, _config in client.asked] == [
+        "list_delegated_administrators",
+        "list_delegated_services_for_account",
+        "list_delegated_services_for_account",
+    ]
