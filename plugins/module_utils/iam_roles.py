@@ -529,14 +529,24 @@ CLIENT_METHODS = {
 }
 
 
+# Removals whose NoSuchEntity means the goal is reached: what they remove is gone. After a lost answer botocore
+# retries the call that AWS already carried out, and the retry gets NoSuchEntity; this run did remove it.
+REMOVALS = frozenset({"RemoveRoleFromInstanceProfile", "DetachRolePolicy", "DeleteRolePolicy", "DeleteRole"})
+
+
 def apply_changes(client, changes):
-    """Make the planned calls in order; returns the created Role when the plan creates one."""
+    """Make the planned calls in order; returns the created Role when the plan creates one.
+
+    A removal (``REMOVALS``) that AWS answers with NoSuchEntity counts as done.
+    """
     created = None
     for change in changes:
         action = change["action"]
         try:
             response = getattr(client, CLIENT_METHODS[action])(aws_retry=True, **change["params"])
         except BOTO_ERRORS as e:
+            if action in REMOVALS and isinstance(e, is_boto3_error_code("NoSuchEntity", e=e)):
+                continue
             target = change["params"].get("RoleName", "")
             raise MspAwsError(message=f"Failed to {action} for role {target}", exception=e) from e
         if action == "CreateRole":

@@ -411,3 +411,17 @@ def test_info_reports_each_way_in_with_its_guards(run_module, world, aws):
         "aws_xacct_role_info", credentials=client_credentials(world), trusted_account_ids=["999999999999"]
     )
     assert other["roles"] == []
+
+
+@pytest.mark.parametrize("action", ["DetachRolePolicy", "DeleteRolePolicy", "DeleteRole"])
+def test_absent_after_a_lost_delete_answer_counts_the_role_as_deleted(run_module, world, sandbox, action):
+    """IAM carries the delete out, the answer is lost, botocore retries and gets NoSuchEntity: the goal is reached."""
+    create_role(run_module, world, inline_policies=INLINE)
+    sandbox.add_fault(service="iam", action=action, drop_connection=True, when="after", count=1)
+    mark = sandbox.mark()
+    result = run_module("aws_xacct_role", credentials=client_credentials(world), role_name=ROLE, state="absent")
+    assert not result.failed and result.changed, result
+    attempts = [c for c in sandbox.calls(since=mark, service="iam")["calls"] if c["action"] == action]
+    assert len(attempts) == 2, "the lost answer made botocore retry the delete once"
+    again = run_module("aws_xacct_role", credentials=client_credentials(world), role_name=ROLE, state="absent")
+    assert not again.changed, "the role is gone"

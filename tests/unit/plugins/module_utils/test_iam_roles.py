@@ -3,9 +3,11 @@
 import copy
 
 import pytest
+from botocore.exceptions import ClientError
 
-from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput
+from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput, MspAwsError
 from ansible_collections.msp.aws_accounts.plugins.module_utils.iam_roles import (
+    apply_changes,
     check_against_actual,
     desired_role,
     ensure_absent,
@@ -256,6 +258,67 @@ def test_absent_removes_everything_the_role_holds_first():
         ("DeleteRole", {}),
     ]
     assert plan_absent(None) == []
+
+
+class GoneClient:
+    """An IAM client whose calls named in ``gone`` answer NoSuchEntity (what a retry after a lost answer gets);
+    records every call."""
+
+    def __init__(self, gone=(), code="NoSuchEntity"):
+        self.gone, self.code, self.calls = set(gone), code, []
+
+    def __getattr__(self, method):
+        def call(aws_retry=False, **params):
+            self.calls.append(method)
+            if method in self.gone:
+                raise ClientError({"Error": {"Code": self.code, "Message": "not found"}}, method)
+            return {}
+
+        return call
+
+
+@pytest.mark.parametrize(
+    "gone",
+    [
+        ["delete_role"],
+        ["detach_role_policy"],
+        ["delete_role_policy"],
+        ["remove_role_from_instance_profile"],
+        ["remove_role_from_instance_profile", "detach_role_policy", "delete_role_policy", "delete_role"],
+    ],
+)
+def test_a_removal_answered_no_such_entity_is_done(gone):
+    """After a lost answer botocore retries the delete AWS already made: NoSuchEntity means the goal is reached."""
+    client = GoneClient(gone)
+    changes = plan_absent(existing(), ["web"])
+    assert apply_changes(client, changes) is None
+    assert client.calls == [
+        "remove_role_from_instance_profile",
+        "detach_role_policy",
+        "delete_role_policy",
+        "delete_role",
+    ]
+
+
+def test_ensure_absent_counts_a_role_already_gone_at_delete_role_as_deleted():
+    client = GoneClient(["delete_role"])
+    client.list_instance_profiles_for_role = lambda aws_retry=False, **params: {"InstanceProfiles": []}
+    changed, new_state, changes = ensure_absent(client, existing(), check_mode=False)
+    assert (changed, new_state) == (True, None)
+    assert actions(changes)[-1] == ("DeleteRole", {})
+
+
+@pytest.mark.parametrize(
+    ("gone", "code"),
+    [(["delete_role"], "DeleteConflict"), (["put_role_policy"], "NoSuchEntity"), (["tag_role"], "NoSuchEntity")],
+)
+def test_other_errors_still_fail(gone, code):
+    """Only a removal's NoSuchEntity is a success; a write that needs the role, or another error, still fails."""
+    client = GoneClient(gone, code)
+    changes = plan_present(desired(inline_policies={"new": RESTART}, tags={"team": "other"}), existing())[0]
+    changes += plan_absent(existing())
+    with pytest.raises(MspAwsError, match="Failed to"):
+        apply_changes(client, changes)
 
 
 def test_policies_to_verify_are_only_the_ones_being_attached():
