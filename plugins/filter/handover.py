@@ -43,6 +43,13 @@ def handover_roles(roles, access_role_name):
     return handover.roles_to_remove(roles, access_role_name)
 
 
+def handover_access_role(trust, access_role_name, trusts, policies=None, delete=None, connected=True, previous=None):
+    """What the access_role step did, from its calls' results: the role deleted, or left to the client."""
+    return handover.access_role_outcome(
+        access_role_name, trusts, trust, policies, delete, bool(connected), previous or None
+    )
+
+
 def handover_policies(documents, account_id):
     """The names of the policies (``{name: document}``) that name the account."""
     return handover.policies_naming(documents, account_id)
@@ -60,6 +67,7 @@ class FilterModule:
             "handover_locate": handover_locate,
             "handover_contacts": handover_contacts,
             "handover_roles": handover_roles,
+            "handover_access_role": handover_access_role,
             "handover_policies": handover_policies,
             "handover_report": handover_report,
         }

@@ -62,8 +62,9 @@ STEPS = (
     ),
     (
         "access_role",
-        "delete the organization's access role, through the session opened before leaving",
-        ("iam:DetachRolePolicy", "iam:DeleteRolePolicy", "iam:DeleteRole"),
+        "make the organization's access role trust only the client's account, then delete it, through the session "
+        "opened before leaving",
+        ("iam:UpdateAssumeRolePolicy", "iam:DetachRolePolicy", "iam:DeleteRolePolicy", "iam:DeleteRole"),
     ),
     ("verify", "prove that no role of the account trusts an MSP account", ()),
 )
@@ -73,6 +74,12 @@ AFTER_ROOT_EMAIL = STEP_NAMES[STEP_NAMES.index("cross_account_roles") :]
 STATUSES = ("done", "already", "pending", "skipped", "failed")
 FINISHED = ("done", "already", "skipped")
 OTP_LENGTH = 6
+# AWS's refusal of a call for want of permission (IAM answers the first, most other services the second).
+ACCESS_DENIED = ("AccessDenied", "AccessDeniedException")
+# What became of the access role (the report's ``removed.access_role.state``).
+ACCESS_ROLE_DELETED = "deleted"
+ACCESS_ROLE_LEFT = "left_without_msp_trust"
+ACCESS_ROLE_LEFT_BARE = "left_without_msp_trust_and_policies"
 
 
 def input_problems(new_root_email, confirm, otp, contacts, msp_root_emails=()):
@@ -209,7 +216,90 @@ def roles_to_remove(roles, access_role_name):
     )
 
 
-def next_steps(status, new_root_email, account_id, waiting_step=None):
+def access_denied(result):
+    """Whether a module's registered result is AWS's AccessDenied (its ``error.code``, else its message): the
+    result of a failure, also when ``failed_when`` let it pass."""
+    if not result:
+        return False
+    code = (result.get("error") or {}).get("code")
+    if code:
+        return code in ACCESS_DENIED
+    return bool(result.get("failed")) and any(f"({denied})" in (result.get("msg") or "") for denied in ACCESS_DENIED)
+
+
+def _failed(result):
+    return bool(result) and (bool(result.get("failed")) or access_denied(result))
+
+
+def _ran(result):
+    return bool(result) and not result.get("skipped")
+
+
+def _access_role_record(name, state, trusts):
+    if state == ACCESS_ROLE_DELETED:
+        detail = f"{name} deleted"
+    elif state == ACCESS_ROLE_LEFT_BARE:
+        detail = f"{name} left without MSP trust and without policies: it trusts only {trusts} (with MFA)"
+    else:
+        detail = (
+            f"{name} left without MSP trust: it trusts only {trusts} (with MFA), but keeps some or all of its policies"
+        )
+    record = {"name": name, "state": state, "detail": detail}
+    if state != ACCESS_ROLE_DELETED:
+        record["trusts"] = trusts
+    return record
+
+
+def access_role_outcome(name, trusts, trust=None, policies=None, delete=None, connected=True, previous=None):
+    """What the access_role step did, from the registered results of its three aws_xacct_role calls, in order:
+    ``trust`` (the role made to trust only ``trusts``, the client's own account), ``policies`` (its policies
+    removed) and ``delete`` (the role deleted). A call not run is None or skipped. ``connected``: the session
+    through the role was opened; ``previous``: the previous report's ``removed.access_role`` (``{}`` when none).
+
+    Once the role trusts no MSP account, AWS refusing the rest (AccessDenied: in AWS, the session loses its
+    rights with the role's policies) is the expected end: the role is left to the client. Any other failure is
+    a problem. Returns ``{"status", "detail", "record" (the report's removed.access_role, or None),
+    "deleted" (this run deleted the role), "problem" (the failure's message, or None)}``.
+    """
+    outcome = {"status": "already", "detail": "", "record": None, "deleted": False, "problem": None}
+    if not _ran(trust):
+        record = previous or None
+        outcome["record"] = record
+        if record:
+            outcome["detail"] = record.get("detail") or name
+        elif connected:
+            outcome["detail"] = f"{name} trusts no MSP account any more, or is gone"
+        else:
+            outcome["detail"] = (
+                f"AWS refuses the management account {name}: it was deleted, or trusts no MSP account any more"
+            )
+        return outcome
+    if _failed(trust):
+        outcome.update(status="failed", problem=f"{name} still trusts the MSP: {trust.get('msg') or 'unknown error'}")
+        outcome["detail"] = outcome["problem"]
+        return outcome
+    if not _ran(policies) or _failed(policies):
+        state, failure = ACCESS_ROLE_LEFT, policies
+    elif not _ran(delete) or _failed(delete):
+        state, failure = ACCESS_ROLE_LEFT_BARE, delete
+    else:
+        state, failure = ACCESS_ROLE_DELETED, None
+    record = _access_role_record(name, state, trusts)
+    outcome.update(status="done", record=record, deleted=state == ACCESS_ROLE_DELETED, detail=record["detail"])
+    if state != ACCESS_ROLE_DELETED:
+        action = "its deletion" if state == ACCESS_ROLE_LEFT_BARE else "the removal of its policies"
+        message = (failure or {}).get("msg") or "not run"
+        if access_denied(failure):
+            outcome["detail"] += (
+                f"; AWS refused {action} ({message}): the client deletes it after signing in as the root user"
+            )
+        else:
+            outcome.update(status="failed", problem=f"{record['detail']}; {action} failed: {message}")
+            outcome["detail"] = outcome["problem"]
+    return outcome
+
+
+def next_steps(status, new_root_email, account_id, waiting_step=None, access_role=None):
     """What the client (or the MSP's engineer) does next."""
     if status == "plan":
         return [
@@ -227,10 +317,18 @@ def next_steps(status, new_root_email, account_id, waiting_step=None):
             f"Fix what stopped step {waiting_step} (see the detail), then run the handover again: it continues "
             "where it stopped.",
         ]
+    left = []
+    if (access_role or {}).get("state") in (ACCESS_ROLE_LEFT, ACCESS_ROLE_LEFT_BARE):
+        left = [
+            f"Signed in as the root user, delete the IAM role {access_role['name']}: the MSP could not delete it "
+            f"(AWS refused it once the role's permissions were gone). It trusts only your own account "
+            f"({access_role.get('trusts')}), not the MSP.",
+        ]
     return [
         f'Sign in as the root user with {new_root_email}: choose "Forgot password?" on the root user sign-in page '
         "and set a new password.",
         "Enable MFA for the root user at once.",
+        *left,
         "Check billing: add or confirm the payment method, the billing contact and the tax settings; the account "
         "is now billed on its own.",
         "Review the account's IAM users, roles and policies, and remove anything you do not want.",
@@ -282,6 +380,8 @@ def report(data):
     merged = {}
     for kind in ("roles", "engineer_policies", "links"):
         merged[kind] = sorted(set(previous_removed.get(kind) or []) | set(removed.get(kind) or []))
+    # What became of the access role: this run's word, else the previous run's; None until the step ran.
+    merged["access_role"] = removed.get("access_role") or previous_removed.get("access_role") or None
     return {
         "client": data.get("client"),
         "key": data.get("key"),
@@ -299,5 +399,6 @@ def report(data):
             (data.get("root_email") or {}).get("requested"),
             data.get("account_id"),
             failed[0] if failed else None,
+            merged["access_role"],
         ),
     }

@@ -193,6 +193,7 @@ def test_a_resumed_run_keeps_what_earlier_runs_did():
         "roles": ["/msp/MspAdmin", "/msp/MspEngineer"],
         "links": ["clients/acme"],
         "engineer_policies": [],
+        "access_role": None,
     }
 
 
@@ -214,3 +215,131 @@ def test_next_steps(status):
         assert "Forgot password?" in lines[0] and any("MFA" in line for line in lines)
     if status in ("plan", "waiting_for_root_email_code"):
         assert f"-e handover_confirm={ACME}" in " ".join(lines)
+
+
+# --- the access role: deleted, or left to the client without MSP trust ------------------------------------
+
+ROLE = "OrganizationAccountAccessRole"
+CLIENT_ROOT = f"arn:aws:iam::{ACME}:root"
+OK = {"changed": True, "failed": False}
+SKIPPED = {"changed": False, "skipped": True}
+
+
+def denied(code="AccessDenied", failed=False):
+    """A refusal as registered: ``failed_when`` lets AccessDenied pass (failed False), the error stays."""
+    return {
+        "changed": False,
+        "failed": failed,
+        "error": {"code": code},
+        "msg": f"Failed to DeleteRole for role {ROLE}: An error occurred ({code}) when calling DeleteRole",
+    }
+
+
+OTHER = {"changed": False, "failed": True, "error": {"code": "ServiceFailure"}, "msg": "Failed to DeleteRole: boom"}
+
+ACCESS_DENIED = {
+    "nothing": (None, False),
+    "ok": (OK, False),
+    "denied": (denied(), True),
+    "denied-failed": (denied(failed=True), True),
+    "denied-exception": (denied("AccessDeniedException"), True),
+    "other": (OTHER, False),
+    "message-only": ({"failed": True, "msg": "An error occurred (AccessDenied) when calling GetRole"}, True),
+    "message-not-failed": ({"failed": False, "msg": "An error occurred (AccessDenied)"}, False),
+}
+
+
+@pytest.mark.parametrize(("result", "expected"), ACCESS_DENIED.values(), ids=ACCESS_DENIED.keys())
+def test_access_denied(result, expected):
+    assert handover.access_denied(result) is expected
+
+
+# (trust, policies, delete) -> (status, state of removed.access_role or None, deleted, problem starts with)
+ACCESS_ROLE_OUTCOMES = {
+    "deleted": ((OK, OK, OK), ("done", "deleted", True, None)),
+    "delete-refused": ((OK, OK, denied()), ("done", "left_without_msp_trust_and_policies", False, None)),
+    "delete-refused-exception": (
+        (OK, OK, denied("AccessDeniedException")),
+        ("done", "left_without_msp_trust_and_policies", False, None),
+    ),
+    "detach-refused": ((OK, denied(), SKIPPED), ("done", "left_without_msp_trust", False, None)),
+    "delete-failed": ((OK, OK, OTHER), ("failed", "left_without_msp_trust_and_policies", False, ROLE)),
+    "detach-failed": ((OK, OTHER, None), ("failed", "left_without_msp_trust", False, ROLE)),
+    "trust-refused": ((denied(failed=True), None, None), ("failed", None, False, f"{ROLE} still trusts the MSP")),
+    "trust-failed": ((OTHER, None, None), ("failed", None, False, f"{ROLE} still trusts the MSP")),
+}
+
+
+@pytest.mark.parametrize(("results", "expected"), ACCESS_ROLE_OUTCOMES.values(), ids=ACCESS_ROLE_OUTCOMES.keys())
+def test_access_role_outcome(results, expected):
+    outcome = handover.access_role_outcome(ROLE, CLIENT_ROOT, *results)
+    status, state, deleted, problem = expected
+    assert outcome["status"] == status, outcome
+    assert (outcome["record"] or {}).get("state") == state, outcome
+    assert outcome["deleted"] is deleted
+    if problem:
+        assert outcome["problem"].startswith(problem), outcome
+        assert outcome["detail"] == outcome["problem"]
+    else:
+        assert outcome["problem"] is None, outcome
+    if state and state != "deleted":
+        # Left: the report says whom it trusts, and (when AWS refused) who deletes it.
+        assert outcome["record"]["trusts"] == CLIENT_ROOT
+        assert CLIENT_ROOT in outcome["detail"]
+        if status == "done":
+            assert "AWS refused" in outcome["detail"] and "root user" in outcome["detail"], outcome
+    if state == "left_without_msp_trust":
+        assert "keeps some or all of its policies" in outcome["record"]["detail"]
+    if state == "left_without_msp_trust_and_policies":
+        assert "without policies" in outcome["record"]["detail"]
+
+
+LEFT = {"name": ROLE, "state": "left_without_msp_trust_and_policies", "trusts": CLIENT_ROOT, "detail": "left"}
+NOT_REACHED = {
+    # The session was refused (the account left, the role gone or trusting only the client): the previous word stands.
+    "refused-after-left": ((None, False, LEFT), ("already", LEFT, "left")),
+    "refused-no-record": ((None, False, None), ("already", None, "AWS refuses the management account")),
+    "skipped-no-record": ((SKIPPED, False, None), ("already", None, "AWS refuses the management account")),
+    "connected-not-listed": ((SKIPPED, True, None), ("already", None, f"{ROLE} trusts no MSP account any more")),
+}
+
+
+@pytest.mark.parametrize(("args", "expected"), NOT_REACHED.values(), ids=NOT_REACHED.keys())
+def test_access_role_outcome_without_the_role(args, expected):
+    trust, connected, previous = args
+    outcome = handover.access_role_outcome(ROLE, CLIENT_ROOT, trust, connected=connected, previous=previous)
+    status, record, detail = expected
+    assert outcome["status"] == status and outcome["record"] == record and not outcome["deleted"], outcome
+    assert outcome["detail"].startswith(detail), outcome
+    assert outcome["problem"] is None
+
+
+def test_a_left_access_role_is_in_the_report_and_the_next_steps():
+    data = handover.report(
+        {
+            "account_id": ACME,
+            "mode": "run",
+            "steps": {name: {"status": "done", "detail": "now"} for name in handover.STEP_NAMES},
+            "root_email": {"requested": "it@acme.example"},
+            "removed": {"roles": ["/msp/MspAdmin"], "access_role": LEFT},
+        }
+    )
+    assert data["status"] == "completed"
+    assert data["removed"]["access_role"] == LEFT and ROLE not in data["removed"]["roles"]
+    deleting = [line for line in data["next_steps"] if f"delete the IAM role {ROLE}" in line]
+    assert len(deleting) == 1 and CLIENT_ROOT in deleting[0], data["next_steps"]
+    # After the root user's password is reset.
+    assert "Forgot password?" in data["next_steps"][0]
+
+
+def test_a_re_run_keeps_the_previous_word_on_the_access_role():
+    previous = {"account_id": ACME, "status": "failed", "steps": [], "removed": {"access_role": LEFT}}
+    data = run(previous=previous, **dict.fromkeys(handover.STEP_NAMES, "already"))
+    assert data["removed"]["access_role"] == LEFT
+    assert any(ROLE in line for line in data["next_steps"])
+
+
+def test_a_deleted_access_role_needs_no_next_step():
+    deleted = {"name": ROLE, "state": "deleted", "detail": f"{ROLE} deleted"}
+    lines = handover.next_steps("completed", "it@acme.example", ACME, access_role=deleted)
+    assert not any(ROLE in line for line in lines)
