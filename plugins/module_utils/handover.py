@@ -177,7 +177,10 @@ def locate(accounts, previous, confirm, management_account_id, msp_account_ids, 
     steps = {step.get("name"): step.get("status") for step in previous.get("steps") or []}
     if previous_id and previous.get("status") == "completed":
         result.update(account_id=previous_id, state="completed")
-    elif previous_id and steps.get("leave_organization") in FINISHED:
+    elif previous_id and (steps.get("leave_organization") in FINISHED or previous.get("status") != "plan"):
+        # A confirmed handover of this account ran before and the account is no longer a member: it left, even if
+        # that run did not live to record it (a lost answer to RemoveAccountFromOrganization, a killed run). The
+        # run continues, so the access role, which still trusts the management account, is not forgotten.
         result.update(account_id=previous_id, state="left")
         if confirm and confirm != previous_id:
             result["problem"] = f"handover_confirm is {confirm}, but the account being handed over is {previous_id}"

@@ -54,7 +54,7 @@ def recap_changed(output):
 
 
 def test_bad_input_fails_before_any_aws_call(acme, sandbox_client, sandbox_endpoint):
-    rc, output, _, calls = handover(
+    rc, output, _report, calls = handover(
         sandbox_client,
         sandbox_endpoint,
         acme,
@@ -73,7 +73,7 @@ def test_bad_input_fails_before_any_aws_call(acme, sandbox_client, sandbox_endpo
 
 
 def test_a_wrong_confirmation_fails_before_any_write(acme, sandbox_client, sandbox_endpoint):
-    rc, output, _, calls = handover(
+    rc, output, _report, calls = handover(
         sandbox_client,
         sandbox_endpoint,
         acme,

@@ -109,7 +109,7 @@ def assert_left_to_the_client(role, account_id):
 
 def test_access_denied_leaves_the_role_to_the_client(organization, sandbox_client, sandbox_endpoint):
     world, acme = organization["world"], organization["ids"]["acme"]
-    rc, output, report, _ = handover(organization, sandbox_client, sandbox_endpoint, "acme")
+    rc, output, report, _calls = handover(organization, sandbox_client, sandbox_endpoint, "acme")
     assert rc == 0 and report["status"] == "waiting_for_root_email_code", output[-3000:]
 
     mark = sandbox_client.mark()
@@ -142,7 +142,7 @@ def test_access_denied_leaves_the_role_to_the_client(organization, sandbox_clien
     assert_left_to_the_client(access_role(sandbox_client, sandbox_endpoint, world, acme), acme)
 
     # The re-run: the report says completed and the account left: nothing to do.
-    rc, output, report, _ = handover(organization, sandbox_client, sandbox_endpoint, "acme", True)
+    rc, output, report, _calls = handover(organization, sandbox_client, sandbox_endpoint, "acme", True)
     assert rc == 0, output[-3000:]
     assert recap_changed(output) == 0, output[-3000:]
     assert report["status"] == "completed" and report["removed"]["access_role"]["state"] == LEFT_BARE, report

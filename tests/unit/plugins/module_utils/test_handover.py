@@ -78,6 +78,15 @@ LOCATE = {
         ([], {"account_id": ACME, "status": "failed", "steps": steps(leave_organization="done")}, "111122223333"),
         {"state": "left", "problem": "handover_confirm is 111122223333"},
     ),
+    # The answer to RemoveAccountFromOrganization was lost (or the run killed) before the report said it left.
+    "left-unrecorded-failed-leave": (
+        ([], {"account_id": ACME, "status": "failed", "steps": steps(leave_organization="failed")}, ACME),
+        {"state": "left", "account_id": ACME, "problem": None},
+    ),
+    "left-unrecorded-killed": (
+        ([], {"account_id": ACME, "status": "waiting_for_root_email_code", "steps": steps()}, ACME),
+        {"state": "left", "account_id": ACME, "problem": None},
+    ),
     "gone-without-report": (([], {}, ACME), {"state": None, "problem": "the client's account is not a member"}),
     "gone-plan-report": (
         ([], {"account_id": ACME, "status": "plan"}, ACME),
