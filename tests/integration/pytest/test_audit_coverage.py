@@ -4,7 +4,8 @@ which no client declares, and clients declared but never onboarded are reported;
 The organization is set up once for the module (onboarding acme takes a minute): acme onboarded by
 playbooks/onboard.yml, then an account created by hand (CreateAccount, asynchronous: polled). globex (invited) and
 hooli (created) are declared in the sandbox inventory but never onboarded. Every audit run is proven from the
-sandbox's call log to write nothing to AWS and to read the organization with a single ListAccounts.
+sandbox's call log to write nothing to AWS. Most run with audit_client_checks=false, the coverage alone, which reads
+the organization with a single ListAccounts; one runs the whole audit (test_audit_drift.py covers its client checks).
 
 A test may add accounts that are closed (CloseAccount): no client of the sandbox inventory declares them, and an
 account closing that no client declares is no finding, so the other tests see the same findings whatever the order.
@@ -41,8 +42,11 @@ def organization(sandbox_client, sandbox_endpoint, tmp_path_factory):
     return {"acme": accounts["awsaccounts+acme@msp.example"], "hand_made": hand_made}
 
 
-def audit(sandbox_client, endpoint, tmp_path, *args, inventory=REPO / "inventories" / "sandbox"):
-    """Run the audit; ``(rc, output, report.md, report.json, calls)``, the calls being the run's call-log summary."""
+def audit(sandbox_client, endpoint, tmp_path, *args, inventory=REPO / "inventories" / "sandbox", client_checks=False):
+    """Run the audit (the coverage alone unless ``client_checks``); ``(rc, output, report.md, report.json, calls)``,
+    the calls being the run's call-log summary."""
+    if not client_checks:
+        args = (*args, "-e", "audit_client_checks=false")
     mark = sandbox_client.mark()
     rc, output = run_playbook("audit.yml", tmp_path, endpoint, *args, inventory=inventory)
     report = tmp_path / "audit"
@@ -51,9 +55,13 @@ def audit(sandbox_client, endpoint, tmp_path, *args, inventory=REPO / "inventori
     return rc, output, markdown, data, sandbox_client.call_summary(since=mark)
 
 
-def assert_read_only(calls):
-    """No AWS write: every call reads, or opens a session to read with (the per-client checks assume the client's
-    access role, and AssumeRoot asks for a read-only root session), which the sandbox counts as writes."""
+def assert_read_only(calls, client_checks=False):
+    """No AWS write. The coverage alone is one ListAccounts. With the client checks every call reads, or opens a
+    session to read with (the client's access role; AssumeRoot's read-only root session), which the sandbox counts
+    as writes."""
+    if not client_checks:
+        assert calls["writes"] == 0 and calls["by_action"] == {"organizations:ListAccounts": 1}, calls
+        return
     assert set(calls["writes_by_action"]) <= {"sts:AssumeRole", "sts:AssumeRoot"}, calls
     assert calls["by_action"]["organizations:ListAccounts"] >= 1, calls
 
@@ -89,6 +97,7 @@ def test_the_audit_reports_the_hand_made_account_and_the_missing_clients_and_fai
     assert data["clients"] == ["acme", "globex", "hooli"]
     assert data["msp_account_ids"] == [MANAGEMENT]
     assert data["findings"] == coverage["findings"] and len(data["findings"]) == 3
+    assert data["sections"] == ["coverage"] and data["client_sections"] is None, data
     assert data["generated_at"]
     assert_read_only(calls)
 
@@ -109,15 +118,16 @@ def test_an_onboarded_client_alone_has_no_finding(organization, sandbox_client, 
     # acme only, and the hand-made account declared as one of the MSP's own (as a log-archive account would be).
     own = json.dumps({"msp_own_account_ids": [organization["hand_made"]]})
     rc, output, markdown, data, calls = audit(
-        sandbox_client, sandbox_endpoint, tmp_path, "-e", "client=acme", "-e", own
+        sandbox_client, sandbox_endpoint, tmp_path, "-e", "client=acme", "-e", own, client_checks=True
     )
     assert rc == 0, output
     assert data["findings"] == [], data
+    assert data["sections"] == ["coverage", "clients", "engineers"], data
     assert data["clients"] == ["acme"]
     assert data["msp_account_ids"] == [MANAGEMENT, organization["hand_made"]]
     assert data["coverage"]["matched"] == [{"host": "acme", "key": "acme", "account_id": organization["acme"]}]
     assert "Nothing found." in markdown and "### Accounts no client declares (0)" in markdown, markdown
-    assert_read_only(calls)
+    assert_read_only(calls, client_checks=True)
 
 
 def test_the_audit_validates_like_onboarding(organization, sandbox_client, sandbox_endpoint, tmp_path):
@@ -176,6 +186,15 @@ def test_a_bad_audit_fail_on_drift_stops_before_aws(
     assert f"audit_fail_on_drift must be true or false (yes or no also do), not {shown}." in output, output
     assert calls["total"] == 0, calls
     assert not (tmp_path / "audit").exists()
+
+
+def test_a_bad_audit_client_checks_stops_before_aws(organization, sandbox_client, sandbox_endpoint, tmp_path):
+    rc, output, _markdown, _data, calls = audit(
+        sandbox_client, sandbox_endpoint, tmp_path, "-e", "audit_client_checks=nope", client_checks=True
+    )
+    assert rc != 0
+    assert 'audit_client_checks must be true or false (yes or no also do), not "nope".' in output, output
+    assert calls["total"] == 0, calls
 
 
 def test_audit_fail_on_drift_as_yes_or_no(organization, sandbox_client, sandbox_endpoint, tmp_path):
