@@ -3,17 +3,25 @@
 One module-scoped organization (onboarding takes a minute); the tests run in file order: bad input and the plan
 first (nothing written), then the whole handover - run 1 mails the code and stops, run 2 with the code completes,
 run 3 changes nothing. Each run's AWS calls come from the sandbox's call log.
+
+Run 2 meets the access role as real AWS answers it: once the role's policies are detached, its own session may no
+longer delete it (the sandbox evaluates no identity policies, so DeleteRole's AccessDenied is injected). The
+handover completes with the role left trusting only acme's own account (MFA), without policies, and says so. The
+role deleted outright is the molecule scenario's and test_handover_faults.py's path.
 """
 
 import json
 import re
 
 import pytest
+from botocore.exceptions import ClientError
 from conftest import run_playbook
 
 from ansible_collections.msp.aws_accounts.plugins.module_utils.handover import STEP_NAMES
 from msp_sandbox.pytest_fixtures import Aws
 
+ACCESS_ROLE = "OrganizationAccountAccessRole"
+LEFT_BARE = "left_without_msp_trust_and_policies"
 NEW_ROOT_EMAIL = "it@acme.example"
 MSP_ROOT_EMAIL = "awsaccounts+acme@msp.example"
 MANAGEMENT = "123456789012"
@@ -47,6 +55,49 @@ def handover(sandbox_client, endpoint, acme, *args):
     report = acme["dir"] / "reports" / "acme" / "handover.json"
     data = json.loads(report.read_text()) if report.exists() else {}
     return rc, output, data, sandbox_client.call_summary(since=mark)
+
+
+def delete_role_fault(account_id, code):
+    return {
+        "service": "iam",
+        "action": "DeleteRole",
+        "account": account_id,
+        "params": {"RoleName": ACCESS_ROLE},
+        "error_code": code,
+        "status": 403 if code == "AccessDenied" else 400,
+        "message": "injected by test_handover",
+    }
+
+
+def access_role(sandbox_client, endpoint, world, account_id):
+    """The access role as it is: AssumeRole from the management account must be refused (it trusts no MSP
+    account); it is then read without trust enforcement. ``{"trust", "managed", "inline"}``."""
+    aws = Aws(endpoint, world)
+    arn = f"arn:aws:iam::{account_id}:role/{ACCESS_ROLE}"
+    with pytest.raises(ClientError, match="AccessDenied"):
+        aws.management("sts").assume_role(RoleArn=arn, RoleSessionName="test-handover-access-role")
+    sandbox_client.configure(trust_enforcement=False)
+    try:
+        session = aws.management("sts").assume_role(RoleArn=arn, RoleSessionName="test-handover-access-role")
+        iam = aws.client("iam", Aws.assumed(session))
+        role = iam.get_role(RoleName=ACCESS_ROLE)["Role"]
+        return {
+            "trust": role["AssumeRolePolicyDocument"],
+            "managed": iam.list_attached_role_policies(RoleName=ACCESS_ROLE)["AttachedPolicies"],
+            "inline": iam.list_role_policies(RoleName=ACCESS_ROLE)["PolicyNames"],
+        }
+    finally:
+        sandbox_client.configure(trust_enforcement=True)
+
+
+def assert_left_to_the_client(role, account_id):
+    statements = role["trust"]["Statement"]
+    principals = [statement["Principal"]["AWS"] for statement in statements]
+    assert principals in ([f"arn:aws:iam::{account_id}:root"], [account_id]), role["trust"]
+    assert all(str(s["Condition"]["Bool"]["aws:MultiFactorAuthPresent"]).lower() == "true" for s in statements), role[
+        "trust"
+    ]
+    assert role["managed"] == [] and role["inline"] == [], role
 
 
 def recap_changed(output):
@@ -158,19 +209,52 @@ def test_the_whole_handover_in_two_runs_then_nothing_to_do(acme, sandbox_client,
     assert (acme["dir"] / "links" / "clients" / "acme").exists()
     code = sandbox_client.request("GET", "/outbox", query={"to": NEW_ROOT_EMAIL})["messages"][-1]["code"]
 
-    # Run 2: the code given back; everything else follows.
+    # Run 2: the code given back; everything else follows. AWS refuses the access role's last call, DeleteRole.
     mark_run2 = sandbox_client.mark()
-    rc, output, data, calls = handover(sandbox_client, sandbox_endpoint, acme, *confirm, "-e", f"root_email_otp={code}")
+    sandbox_client.add_fault(**delete_role_fault(account_id, "AccessDenied"))
+    try:
+        rc, output, data, calls = handover(
+            sandbox_client, sandbox_endpoint, acme, *confirm, "-e", f"root_email_otp={code}"
+        )
+        fired = [rule for rule in sandbox_client.faults() if rule["fired"]]
+    finally:
+        sandbox_client.clear_faults()
+    assert fired, f"DeleteRole of the access role was never called\n{output[-3000:]}"
     assert rc == 0, output[-4000:]
     assert code not in output, "the code must not be logged"
     assert data["status"] == "completed", data
     assert [step["name"] for step in data["steps"]] == list(STEP_NAMES)
     assert {step["status"] for step in data["steps"]} <= {"done", "already"}, data["steps"]
     assert data["root_email"]["current"] == NEW_ROOT_EMAIL, data
-    assert "OrganizationAccountAccessRole" in data["removed"]["roles"], data
     assert any(role.startswith("/msp/") for role in data["removed"]["roles"]), data
     assert "Forgot password" in data["next_steps"][0]
-    assert (acme["dir"] / "reports" / "acme" / "handover.md").read_text().startswith("# Handover of ACME Corp")
+    markdown = (acme["dir"] / "reports" / "acme" / "handover.md").read_text()
+    assert markdown.startswith("# Handover of ACME Corp"), markdown
+    # The access role: its trust changed first, once, then its policies went, then DeleteRole was refused. It is
+    # left to the client, trusting only its account, and the report says so.
+    steps = {step["name"]: step for step in data["steps"]}
+    assert steps["access_role"]["status"] == "done", steps["access_role"]
+    assert "left without MSP trust and without policies" in steps["access_role"]["detail"], steps["access_role"]
+    assert "AWS refused its deletion" in steps["access_role"]["detail"], steps["access_role"]
+    assert steps["verify"]["status"] == "done", steps["verify"]
+    assert data["removed"]["access_role"]["state"] == LEFT_BARE, data["removed"]
+    assert data["removed"]["access_role"]["trusts"] == f"arn:aws:iam::{account_id}:root", data["removed"]
+    assert ACCESS_ROLE not in data["removed"]["roles"], data["removed"]
+    assert [line for line in data["next_steps"] if f"delete the IAM role {ACCESS_ROLE}" in line], data
+    assert f"- Access role: {ACCESS_ROLE} left without MSP trust and without policies" in markdown, markdown
+    iam_writes = [
+        c["action"]
+        for c in sandbox_client.calls(since=mark_run2, service="iam", account=account_id)["calls"]
+        if c["is_write"]
+    ]
+    assert iam_writes.count("UpdateAssumeRolePolicy") == 1, iam_writes
+    # (The MSP's other roles went before, in cross_account_roles.)
+    assert iam_writes[iam_writes.index("UpdateAssumeRolePolicy") :] == [
+        "UpdateAssumeRolePolicy",
+        "DetachRolePolicy",
+        "DeleteRole",
+    ], iam_writes
+    assert_left_to_the_client(access_role(sandbox_client, sandbox_endpoint, acme["world"], account_id), account_id)
     # Not in the organization any more.
     assert account_id not in {account["Id"] for account in org.list_accounts()["Accounts"]}
     # The root email is the client's: AWS took the code (the module read the new address back before leaving).
@@ -201,5 +285,5 @@ def test_the_whole_handover_in_two_runs_then_nothing_to_do(acme, sandbox_client,
     assert rc == 0, output[-4000:]
     assert recap_changed(output) == 0, output[-3000:]
     assert "was handed over already" in output
-    assert data["status"] == "completed"
+    assert data["status"] == "completed" and data["removed"]["access_role"]["state"] == LEFT_BARE, data
     assert calls["by_action"] == {"organizations:ListAccounts": 1}, calls
