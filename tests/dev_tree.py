@@ -4,7 +4,6 @@ ansible-core imports collections as ``ansible_collections.<namespace>.<name>``; 
 build/dev points that name at the repository root, so tests exercise the working copy, not an install.
 """
 
-import contextlib
 import sys
 from pathlib import Path
 
@@ -17,8 +16,7 @@ def link_working_copy() -> Path:
     """Create the symlink tree if needed, put it on sys.path, and return its root (for PYTHONPATH)."""
     if not LINK.exists():
         LINK.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileExistsError):  # another pytest worker made it first
-            LINK.symlink_to(REPO, target_is_directory=True)
+        LINK.symlink_to(REPO, target_is_directory=True)
     if str(DEV_TREE) not in sys.path:
         sys.path.insert(0, str(DEV_TREE))
     return DEV_TREE
