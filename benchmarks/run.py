@@ -38,6 +38,12 @@ ORG_NOOP = "org check: no-op, "
 ORG_NOOP_SMALL = ORG_NOOP + "small org"
 ONBOARD = REPO / "playbooks" / "onboard.yml"
 BASELINE = BENCH_DIR / "baseline.yml"
+# --profile: the slowest tasks of ours' no-op at the end of its log (logs/ours-noop-N.log).
+PROFILE = {
+    "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks",
+    "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "30",
+    "PROFILE_TASKS_SORT_ORDER": "descending",
+}
 # Ansible settings tried on ours' no-op run (--tune): environment overrides of ansible.cfg.
 TUNINGS = {
     "ansible.cfg": {},
@@ -73,8 +79,9 @@ def _cpu_seconds() -> float:
 
 
 class Bench:
-    def __init__(self, out: Path, timeout: float) -> None:
+    def __init__(self, out: Path, timeout: float, profile: bool = False) -> None:
         self.out = out
+        self.profile = profile
         self.timeout = timeout
         self.port = _free_port()
         self.state_dir = out / "sandbox"
@@ -139,7 +146,11 @@ class Bench:
         inv = inventory.write_inventory(clients, self.out / f"inventory-{clients}")
         client_arg = ("-e", "client=clients")
         self.measure("ours first run", clients, self.playbook(f"ours-first-{clients}", ONBOARD, inv, *client_arg))
-        self.measure("ours no-op", clients, self.playbook(f"ours-noop-{clients}", ONBOARD, inv, *client_arg))
+        self.measure(
+            "ours no-op",
+            clients,
+            self.playbook(f"ours-noop-{clients}", ONBOARD, inv, *client_arg, env=PROFILE if self.profile else None),
+        )
 
         msp = inventory.role_catalogue()
         ids = self.account_ids(aws, inventory.client_names(clients), msp["msp_mailbox"])
@@ -398,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="the floor, not the baseline, creates the baseline's roles (the smoke)"
     )
+    parser.add_argument("--profile", action="store_true", help="ours' no-op lists its slowest tasks in its log")
     parser.add_argument("--out", type=Path, default=REPO / "build" / "bench")
     parser.add_argument("--merge", type=Path, nargs="*", default=[], help="results.json of earlier runs to report with")
     parser.add_argument("--timeout", type=float, default=4 * 3600, help="seconds any one playbook run may take")
@@ -406,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     tune = {int(n) for n in args.tune.split(",") if n.isdigit()}
     args.out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    with Bench(args.out.resolve(), args.timeout) as bench:
+    with Bench(args.out.resolve(), args.timeout, args.profile) as bench:
         for earlier in args.merge:
             bench.runs += [Run(**run) for run in json.loads(earlier.read_text())]
         sizes = sorted(set(sizes) | {run.clients for run in bench.runs if not run.label.startswith("org check")})
