@@ -31,6 +31,7 @@ import inventory  # noqa: E402
 from conftest import run_playbook  # noqa: E402
 
 from msp_sandbox import launcher  # noqa: E402
+from msp_sandbox.calllog import READ_PREFIXES  # noqa: E402
 from msp_sandbox.client import SandboxClient  # noqa: E402
 from msp_sandbox.pytest_fixtures import Aws, _free_port  # noqa: E402
 
@@ -68,6 +69,16 @@ class Run:
 
     def per_client(self) -> float:
         return self.calls / self.clients
+
+
+def state_writes(by_action: dict) -> int:
+    """Calls that change AWS: the sandbox's writes (not Get, List, Describe) but for STS, whose sessions change
+    nothing (AssumeRole and AssumeRoot count as writes in the call log)."""
+    return sum(
+        count
+        for action, count in by_action.items()
+        if not action.startswith("sts:") and not action.split(":", 1)[1].startswith(READ_PREFIXES)
+    )
 
 
 def _cpu_seconds() -> float:
@@ -108,8 +119,11 @@ class Bench:
         ok = action()
         wall, cpu = time.monotonic() - start, _cpu_seconds() - cpu
         summary = self.sandbox.call_summary(since=mark)
-        run = Run(label, clients, round(wall, 2), round(cpu, 2), ok, summary["total"], summary["writes"], note=note)
-        run.by_action = dict(sorted(summary["by_action"].items()))
+        by_action = dict(sorted(summary["by_action"].items()))
+        run = Run(
+            label, clients, round(wall, 2), round(cpu, 2), ok, summary["total"], state_writes(by_action), by_action
+        )
+        run.note = note
         self.runs.append(run)
         print(
             f"  {label:<28} N={clients:<4} {wall:8.1f} s wall {cpu:8.1f} s CPU  {run.calls:6d} calls "
@@ -420,7 +434,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     with Bench(args.out.resolve(), args.timeout, args.profile) as bench:
         for earlier in args.merge:
-            bench.runs += [Run(**run) for run in json.loads(earlier.read_text())]
+            for run in json.loads(earlier.read_text()):
+                bench.runs.append(Run(**dict(run, writes=state_writes(run["by_action"]))))
         sizes = sorted(set(sizes) | {run.clients for run in bench.runs if not run.label.startswith("org check")})
         try:
             for n in [int(n) for n in args.sizes.split(",") if n]:
