@@ -133,10 +133,11 @@ class Bench:
         return run
 
     def playbook(self, name: str, playbook: Path, inventory_dir: Path, *args: str, env: dict | None = None):
-        """A thunk running ansible-playbook as conftest.run_playbook does, its output kept in logs/<name>.log."""
+        """A thunk running ansible-playbook as conftest.run_playbook does, its output kept in logs/<name>.log.
+        Runs with the same inventory share a work directory: the links a first run wrote are there for the no-op."""
 
         def action() -> bool:
-            work = self.out / "work" / name
+            work = self.out / "work" / inventory_dir.name
             work.mkdir(parents=True, exist_ok=True)
             rc, output = run_playbook(
                 playbook, work, self.endpoint, *args, inventory=inventory_dir, env=env, timeout=self.timeout
