@@ -50,6 +50,7 @@ TUNINGS = {
     "ansible.cfg": {},
     "forks=20": {"ANSIBLE_FORKS": "20"},
     "forks=20, strategy=free": {"ANSIBLE_FORKS": "20", "ANSIBLE_STRATEGY": "free"},
+    "pipelining": {"ANSIBLE_PIPELINING": "true"},
 }
 
 
@@ -90,8 +91,9 @@ def _cpu_seconds() -> float:
 
 
 class Bench:
-    def __init__(self, out: Path, timeout: float, profile: bool = False) -> None:
+    def __init__(self, out: Path, timeout: float, profile: bool = False, tunings: list | None = None) -> None:
         self.out = out
+        self.tunings = tunings
         self.profile = profile
         self.timeout = timeout
         self.port = _free_port()
@@ -192,6 +194,8 @@ class Bench:
         self.measure("floor no-op", clients, floor_run)
         if tune:
             for name, env in TUNINGS.items():
+                if self.tunings and name not in self.tunings:
+                    continue
                 self.measure(
                     f"ours no-op [{name}]",
                     clients,
@@ -427,6 +431,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="the smoke: no no-op of ours, and the floor, not the baseline, creates the baseline's roles",
     )
+    parser.add_argument("--tunings", default="", help="which of TUNINGS to try, separated by ';' (default: all)")
     parser.add_argument("--profile", action="store_true", help="ours' no-op lists its slowest tasks in its log")
     parser.add_argument("--out", type=Path, default=REPO / "build" / "bench")
     parser.add_argument("--merge", type=Path, nargs="*", default=[], help="results.json of earlier runs to report with")
@@ -436,7 +441,8 @@ def main(argv: list[str] | None = None) -> int:
     tune = {int(n) for n in args.tune.split(",") if n.isdigit()}
     args.out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    with Bench(args.out.resolve(), args.timeout, args.profile) as bench:
+    tunings = [name.strip() for name in args.tunings.split(";") if name.strip()]
+    with Bench(args.out.resolve(), args.timeout, args.profile, tunings) as bench:
         for earlier in args.merge:
             for run in json.loads(earlier.read_text()):
                 bench.runs.append(Run(**dict(run, writes=state_writes(run["by_action"]))))
