@@ -399,6 +399,7 @@ def ratios(runs: list[Run], sizes: list[int]) -> list[str]:
         if ours and baseline and low and ours.ok and baseline.ok:
             lines.append(
                 f"N={n}: ours no-op / baseline no-op: time {ours.wall_s / baseline.wall_s:.2f}x, "
+                f"CPU {ours.cpu_s / baseline.cpu_s:.2f}x, "
                 f"calls per client {ours.per_client() / baseline.per_client():.2f}x; ours / floor: time "
                 f"{ours.wall_s / low.wall_s:.1f}x, calls per client {ours.per_client() / low.per_client():.2f}x"
             )
