@@ -30,12 +30,13 @@ export MSP_SANDBOX_STATE_DIR ?= $(SANDBOX_STATE)
 say = @printf '\n==> %s\n' "$(1)"
 
 .PHONY: help demo test venv awscli install lint sanity units sandbox-tests integration molecule test-newest \
-	newest-suite sandbox-start sandbox-stop clean
+	newest-suite sandbox-start sandbox-stop clean bench bench-smoke
 
 help:
 	@echo "make demo           set up, start the local AWS sandbox and onboard the client acme into it"
 	@echo "make test           everything CI runs: lint, sanity, unit, sandbox, integration and molecule tests"
 	@echo "make molecule       the molecule scenarios: onboard all sandbox clients, hand acme over; each twice (idempotence), verify"
+	@echo "make bench          the benchmark: N = 1, 10, 100 clients, ours against amazon.aws alone (long; build/bench)"
 	@echo "make sandbox-stop   stop the demo's sandbox"
 	@echo "make clean          remove the virtualenvs and build output"
 
@@ -96,7 +97,7 @@ demo: install sandbox-start
 
 # --- the tests ------------------------------------------------------------------------------------
 
-test: lint sanity units sandbox-tests integration molecule test-newest
+test: lint sanity units sandbox-tests integration bench-smoke molecule test-newest
 	$(call say,make test passed)
 
 lint: install
@@ -128,6 +129,19 @@ integration: install awscli
 	tests/run_integration.sh $(VENV) $(BUILD)/installed $(TEST_PORT) $(TARGETS)
 	$(call say,Module tests against the sandbox: faults, races, bad input, the real AWS CLI (tests/integration/pytest))
 	MSP_AWSCLI=$(CURDIR)/$(AWSCLI_VENV)/bin/aws $(VENV)/bin/python -m pytest tests/integration/pytest -q
+
+# The benchmark (benchmarks/README.md): each N against a sandbox of its own on a free port. BENCH_ARGS adds the
+# driver's options, e.g. BENCH_ARGS="--sizes 1,10 --org-accounts 0". Times are reported, never asserted.
+BENCH_OUT ?= $(BUILD)/bench
+BENCH_ARGS ?=
+bench: venv
+	$(call say,The benchmark: N = 1 10 100 clients; ours against amazon.aws alone and the boto3 floor; into $(BENCH_OUT))
+	$(VENV)/bin/python benchmarks/run.py --out $(BENCH_OUT) $(BENCH_ARGS)
+
+# In make test, so the benchmark cannot rot: the report from made-up runs, then the driver with one client.
+bench-smoke: venv
+	$(call say,Benchmark smoke: the driver with N = 1 against a sandbox of its own; its figures checked and not its times)
+	$(VENV)/bin/python -m pytest tests/benchmarks -q
 
 # The molecule scenarios under extensions/molecule with the collection installed from its tarball.
 molecule: install
