@@ -206,8 +206,9 @@ class MergedPolicy:
             "PolicyName": name,
             "Path": path,
             "PolicyDocument": json.dumps(merged_policy_document(grants.items())),
-            "Description": description,
         }
+        if description:
+            params["Description"] = description
         if tags:
             params["Tags"] = ansible_dict_to_boto3_tag_list(tags)
         try:
