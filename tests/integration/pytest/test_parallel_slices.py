@@ -47,9 +47,14 @@ def load(path: Path) -> dict:
     return yaml.safe_load(path.read_text()) or {}
 
 
-def slice_inventory(root: Path, hosts: list[str], localhost: bool) -> Path:
-    """An inventory holding only ``hosts`` of the sandbox's clients, as AWX hands a slice to its job."""
+def slice_inventory(root: Path, hosts: list[str], localhost: bool, world: dict, endpoint: str) -> Path:
+    """An inventory holding only ``hosts`` of the sandbox's clients, as AWX hands a slice to its job. The sandbox's
+    world (its keys) is written in, as an AWX credential gives keys once, instead of the sandbox inventory's lookup
+    each time a task's connection is templated."""
     shutil.copytree(SANDBOX_INVENTORY / "group_vars", root / "group_vars")
+    connection = load(root / "group_vars" / "all" / "connection.yml")
+    connection.update(msp_sandbox_endpoint_url=endpoint, msp_sandbox_world=world)
+    (root / "group_vars" / "all" / "connection.yml").write_text(yaml.safe_dump(connection))
     (root / "host_vars").mkdir(parents=True)
     for host in hosts:
         shutil.copy(SANDBOX_INVENTORY / "host_vars" / f"{host}.yml", root / "host_vars")
@@ -132,14 +137,14 @@ def group_grants_in_aws(iam, group: str) -> dict:
     return grants
 
 
-def test_three_slices_at_once_end_as_one_full_run(sandbox, aws, sandbox_endpoint, tmp_path):
+def test_three_slices_at_once_end_as_one_full_run(sandbox, aws, world, sandbox_endpoint, tmp_path):
     for service, action, code in RACES:
         sandbox.add_fault(service=service, action=action, error_code=code, when="after", count=1)
     started = time.monotonic()
     runs = []
     for number, hosts in enumerate(SLICES):
         root = tmp_path / f"slice-{number}"
-        inventory = slice_inventory(root / "inventory", hosts, localhost=number != WITHOUT_LOCALHOST)
+        inventory = slice_inventory(root / "inventory", hosts, number != WITHOUT_LOCALHOST, world, sandbox_endpoint)
         log = (root / "ansible.log").open("w")
         command = [str(ANSIBLE_PLAYBOOK), "-i", str(inventory), str(REPO / "playbooks" / "onboard.yml")]
         command += ["-e", "client=clients", "-e", "msp_inventory_slice=true"]
@@ -147,11 +152,18 @@ def test_three_slices_at_once_end_as_one_full_run(sandbox, aws, sandbox_endpoint
         runs.append(
             (hosts, root, log, subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO))
         )
-    for hosts, root, log, proc in runs:
-        proc.wait(timeout=600)
-        log.close()
-        output = (root / "ansible.log").read_text()
-        assert proc.returncode == 0, f"slice {hosts} failed:\n{output[-6000:]}"
+    try:
+        for hosts, root, log, proc in runs:
+            proc.wait(timeout=600)
+            log.close()
+            output = (root / "ansible.log").read_text()
+            assert proc.returncode == 0, f"slice {hosts} failed:\n{output[-6000:]}"
+    finally:
+        for _hosts, _root, log, proc in runs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            log.close()
     print(f"three slices took {time.monotonic() - started:.0f} s")
     fired = {(rule["service"], rule["action"]): rule["fired"] for rule in sandbox.faults()}
     assert all(fired.values()), f"a race was never forced: {fired}"
