@@ -627,6 +627,17 @@ def access_plan(
         if step:
             plan["groups_to_converge"].append(step)
     plan["policies_to_delete"] = [stale[name] for name in sorted(stale)]
+    if keep_account_ids is not None:
+        # A slice deletes only a policy it has read and that holds no role it would keep: one it has not read
+        # (never attached, or of a group no longer listed) may be another slice's piece in the making. A full run
+        # deletes them.
+        documents = actual.get("policy_documents") or {}
+        plan["policies_to_delete"] = [
+            entry
+            for entry in plan["policies_to_delete"]
+            if entry["name"] in documents
+            and not kept_grants(document_grants(documents[entry["name"]]), keep_account_ids, own_account_ids)
+        ]
     plan["changed"] = any(plan[key] for key in list(plan))
     plan["groups"] = desired_groups
     return plan

@@ -236,6 +236,35 @@ def test_a_slice_without_roles_for_a_group_keeps_its_policy():
     assert not plan["changed"]
 
 
+def with_second_piece(grants, attached):
+    """A second piece of msp-oncall, holding ``grants``: attached (read) or not (another run's, in the making)."""
+    actual = actual_with({arn(ACME): None})
+    name = "msp-oncall-client-roles-02"
+    policy_arn = f"arn:aws:iam::{IDENTITY}:policy{POLICY_PATH}{name}"
+    actual["policies"].append({"name": name, "arn": policy_arn, "path": POLICY_PATH, "default_version_id": "v1"})
+    if attached:
+        actual["groups"][0]["attached_policies"].append({"name": name, "arn": policy_arn})
+        actual["policy_documents"][name] = policy_document(grants.items())
+    return actual
+
+
+# case: (second piece's grants, attached, keep, deleted)
+PIECE_CASES = {
+    "slice-leaves-a-piece-it-has-not-read": ({arn(GLOBEX): None}, False, MEMBERS, []),
+    "slice-merges-a-read-piece-of-other-slices": ({arn(GLOBEX): None}, True, MEMBERS, []),
+    "slice-deletes-a-read-piece-of-its-own-stale-roles": ({arn(ACME, "Gone"): None}, True, MEMBERS, ["-02"]),
+    "full-run-deletes-the-unattached-piece": ({arn(GLOBEX): None}, False, None, ["-02"]),
+    "full-run-deletes-a-piece-it-no-longer-needs": ({arn(GLOBEX): None}, True, None, ["-02"]),
+}
+
+
+@pytest.mark.parametrize(("grants", "attached", "keep", "deleted"), PIECE_CASES.values(), ids=PIECE_CASES)
+def test_what_a_slice_deletes(grants, attached, keep, deleted):
+    actual = with_second_piece(grants, attached)
+    plan = access_plan(acme_only(), [], actual, IDENTITY, keep_account_ids=keep, own_account_ids=[ACME])
+    assert [p["name"] for p in plan["policies_to_delete"]] == [f"msp-oncall-client-roles{d}" for d in deleted]
+
+
 def test_merged_groups_is_the_input_in_a_full_run():
     desired = acme_only()
     assert merged_groups(desired, {"msp-oncall-client-roles-01": policy_document([(arn(GLOBEX), None)])}, None, []) is (
