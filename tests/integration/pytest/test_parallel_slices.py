@@ -10,6 +10,7 @@ DuplicateOrganizationalUnitException, EntityAlreadyExists or ConcurrentModificat
 races two writers of one engineers' policy directly, without a playbook.
 """
 
+import importlib.util
 import shutil
 import subprocess
 import time
@@ -25,6 +26,14 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.engineer_access i
     policy_name,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.sts import role_arn
+
+# The molecule scenario's reader of an account's OU path, shared rather than written again.
+_AWS_STATE = importlib.util.spec_from_file_location(
+    "aws_state", REPO / "extensions" / "molecule" / "onboard" / "files" / "aws_state.py"
+)
+aws_state = importlib.util.module_from_spec(_AWS_STATE)
+_AWS_STATE.loader.exec_module(aws_state)
+parent_path = aws_state.parent_path
 
 # AWX slicing of the sandbox's three clients into three jobs: one client each. The third slice has no localhost.
 SLICES = [["acme"], ["globex"], ["hooli"]]
@@ -107,17 +116,6 @@ def organizational_units(org, parent_id: str, prefix: str = "") -> list[str]:
     return paths
 
 
-def ou_path_of(org, account_id: str) -> str:
-    names = []
-    child = account_id
-    while True:
-        parent = org.list_parents(ChildId=child)["Parents"][0]
-        if parent["Type"] == "ROOT":
-            return "/".join(reversed(names))
-        names.append(org.describe_organizational_unit(OrganizationalUnitId=parent["Id"])["OrganizationalUnit"]["Name"])
-        child = parent["Id"]
-
-
 def client_iam(aws, client: dict):
     """IAM in the client's account, through the access role its way of joining gives it."""
     arn = f"arn:aws:iam::{client['account_id']}:role/{ACCESS_ROLES[client['join']]}"
@@ -181,7 +179,7 @@ def test_three_slices_at_once_end_as_one_full_run(sandbox, aws, world, sandbox_e
     assert len(emails) == len(set(emails)) == 1 + sum(len(hosts) for hosts in SLICES)
     clients = expected_clients({account["Email"].lower(): account for account in accounts})
     for client in clients:
-        assert ou_path_of(org, client["account_id"]) == client["ou"], client["host"]
+        assert parent_path(org, client["account_id"]) == client["ou"], client["host"]
         # Every client's roles, exactly those of its specs, on the MSP's path.
         iam = client_iam(aws, client)
         roles = {role["RoleName"] for role in iam.list_roles(PathPrefix=msp["msp_role_path"])["Roles"]}
