@@ -51,6 +51,8 @@ def engineer_access_plan(
     partition="aws",
     max_policies=DEFAULT_MAX_POLICIES_PER_GROUP,
     policy_path=POLICY_PATH,
+    keep_account_ids=None,
+    own_account_ids=None,
 ):
     """What to write in the identity account, from the groups' policies, the engineers and what it holds."""
     problems = engineer_problems(engineers or [], [{"name": g["name"]} for g in group_policies_ or []])
@@ -65,6 +67,8 @@ def engineer_access_plan(
             partition,
             max_policies=int(max_policies),
             policy_path=policy_path,
+            keep_account_ids=None if keep_account_ids is None else [str(a) for a in keep_account_ids],
+            own_account_ids=[str(a) for a in own_account_ids or []],
         )
     except InvalidInput as e:
         raise AnsibleFilterError(f"engineer_access_plan: {e.option}: {e.rule}") from e

@@ -257,8 +257,9 @@ def group_policies(
     engineers=None,
     policy_path=POLICY_PATH,
 ):
-    """For each group (in the order given): ``{name, path, role_arns, policies: [{name, path, description,
-    document}]}``, the policies on ``policy_path``.
+    """For each group (in the order given): ``{name, path, role_arns, grants, policies: [{name, path,
+    description, document, grants}], policy_names}``, the policies on ``policy_path`` (``grants`` as
+    :func:`grant_list` gives them; ``policy_names`` every name its policies may have).
 
     A group that may assume no role gets no policy. More policies than ``max_policies`` (IAM's quota of
     managed policies per group) raise InvalidInput naming the group, as does any input IAM would refuse:
@@ -273,34 +274,187 @@ def group_policies(
     result = []
     for group in groups or []:
         grants = group_grants(group, clients or [], partition)
-        pieces = split_grants(grants.items(), max_size)
-        if len(pieces) > max_policies:
-            raise InvalidInput(
-                f"msp_engineer_groups {group['name']}",
-                f"its {len(grants)} roles need {len(pieces)} managed policies of {max_size} characters, more than "
-                f"the {max_policies} a group may have attached; raise IAM's quota (up to 20) and the role's "
-                "engineer_access_max_policies, or split the group",
-            )
-        policies = []
-        for number, piece in enumerate(pieces, start=1):
-            name = policy_name(group["name"], number)
-            policies.append(
-                {
-                    "name": name,
-                    "path": policy_path,
-                    "description": policy_description(group["name"], name),
-                    "document": policy_document(piece),
-                }
-            )
         result.append(
             {
                 "name": group["name"],
                 "path": group.get("path") or "/",
                 "role_arns": sorted(grants),
-                "policies": policies,
+                "grants": grant_list(grants),
+                "policies": policies_of(group["name"], grants, policy_path, max_size, max_policies),
+                # Every name the group's policies may have: a slice reads them all (others' clients may fill them).
+                "policy_names": [policy_name(group["name"], number) for number in range(1, max_policies + 1)],
             }
         )
     return result
+
+
+def policies_of(
+    group, grants, policy_path, max_size=MANAGED_POLICY_MAX_SIZE, max_policies=DEFAULT_MAX_POLICIES_PER_GROUP
+):
+    """The numbered policies (``[{name, path, description, document}]``) allowing ``grants`` ({ARN: age}) to
+    ``group``; more than ``max_policies`` raise InvalidInput naming the group."""
+    pieces = split_grants(grants.items(), max_size)
+    if len(pieces) > max_policies:
+        raise InvalidInput(
+            f"msp_engineer_groups {group}",
+            f"its {len(grants)} roles need {len(pieces)} managed policies of {max_size} characters, more than "
+            f"the {max_policies} a group may have attached; raise IAM's quota (up to 20) and the role's "
+            "engineer_access_max_policies, or split the group",
+        )
+    policies = []
+    for number, piece in enumerate(pieces, start=1):
+        name = policy_name(group, number)
+        policies.append(
+            {
+                "name": name,
+                "path": policy_path,
+                "description": policy_description(group, name),
+                "document": policy_document(piece),
+                "grants": grant_list(dict(piece)),
+            }
+        )
+    return policies
+
+
+# --- slices of the inventory: what a run keeps of what other runs wrote ----------------------------------
+#
+# A run whose inventory holds only some clients (an AWX job slice) knows only their roles. The other
+# clients' role ARNs already in a group's policies stay when their account is still an ACTIVE member of
+# the organization and is not one this inventory declares (for those, this inventory says which roles
+# exist). A full run keeps nothing it does not compute, so it still revokes clients that left.
+
+
+def grant_list(grants):
+    """``{ARN: age}`` as ``[{arn, mfa_max_age}]`` sorted by ARN (module arguments, facts)."""
+    return [{"arn": arn, "mfa_max_age": grants[arn]} for arn in sorted(grants)]
+
+
+def grant_dict(grants):
+    """The inverse of :func:`grant_list`; a dict is taken as it is."""
+    if isinstance(grants, dict):
+        return dict(grants)
+    return {entry["arn"]: entry.get("mfa_max_age") for entry in grants or []}
+
+
+def _age(condition):
+    value = ((condition or {}).get("NumericLessThan") or {}).get(MFA_AGE)
+    return int(value) if value is not None else None
+
+
+def document_grants(document):
+    """``{role ARN: MFA age or None}`` that a policy document of ours allows (the inverse of
+    :func:`policy_document`); where one ARN shows under two ages, the shorter wins."""
+    grants = {}
+    for statement in statements(document):
+        if statement.get("Effect") != "Allow" or ASSUME_ROLE not in as_list(statement.get("Action")):
+            continue
+        age = _age(statement.get("Condition"))
+        for arn in as_list(statement.get("Resource")):
+            known = grants.get(arn, age)
+            grants[arn] = age if known is None or (age is not None and age < known) else known
+    return grants
+
+
+def keeps(arn, keep_account_ids, own_account_ids):
+    """Whether a run keeps ``arn`` although its own clients do not give it: only with ``keep_account_ids``
+    (the organization's ACTIVE members; None in a full run, which keeps nothing), for an account among them
+    and not among ``own_account_ids`` (this inventory's clients' accounts, whose roles it knows)."""
+    if keep_account_ids is None:
+        return False
+    account = _account_of(arn)
+    return account in set(keep_account_ids) and account not in set(own_account_ids or ())
+
+
+def kept_grants(grants, keep_account_ids, own_account_ids):
+    """The part of ``grants`` ({ARN: age}) that :func:`keeps` keeps."""
+    return {arn: age for arn, age in grants.items() if keeps(arn, keep_account_ids, own_account_ids)}
+
+
+def merge_grants(own, others, keep_account_ids, own_account_ids):
+    """What a run writes: its ``own`` grants, plus those of ``others`` (what AWS holds, what concurrent
+    writers added) that it keeps. ``own`` wins where both name an ARN."""
+    merged = kept_grants(others, keep_account_ids, own_account_ids)
+    merged.update(own)
+    return merged
+
+
+def merged_groups(
+    desired_groups,
+    documents,
+    keep_account_ids,
+    own_account_ids,
+    policy_path=POLICY_PATH,
+    max_policies=DEFAULT_MAX_POLICIES_PER_GROUP,
+):
+    """``desired_groups`` (:func:`group_policies`) with, per group, the grants kept from its policies of ours
+    in ``documents`` ({policy name: document}, as aws_iam_group_info reads them), cut into policies again.
+    Unchanged in a full run (``keep_account_ids`` None)."""
+    if keep_account_ids is None:
+        return desired_groups
+    result = []
+    for group in desired_groups:
+        current = {}
+        for name in sorted(documents or {}):
+            if is_policy_of(group["name"], name):
+                current.update(document_grants(documents[name]))
+        own = grant_dict(group.get("grants"))
+        merged = merge_grants(own, current, keep_account_ids, own_account_ids)
+        if merged == own:
+            result.append(group)
+            continue
+        result.append(
+            dict(
+                group,
+                role_arns=sorted(merged),
+                grants=grant_list(merged),
+                policies=policies_of(group["name"], merged, policy_path, max_policies=max_policies),
+            )
+        )
+    return result
+
+
+# --- one managed policy, written by several runs at once --------------------------------------------------
+#
+# IAM has no compare-and-set. Every writer creates a new version as the default (so the default is always the
+# newest version), then lists the versions: those created between the one it read (its base) and its own are
+# concurrent writes, whose additions it merges and writes again, until the default holds its own grants and
+# every addition it has seen. A writer deletes only versions whose kept grants the default holds, so nothing a
+# concurrent writer added is lost with a version.
+
+
+def version_number(version_id):
+    """``12`` of ``v12`` (IAM's version ids count up per policy); 0 for None."""
+    return int(str(version_id).lstrip("v")) if version_id else 0
+
+
+def added_grants(version, base):
+    """The grants ``version`` ({ARN: age}) holds that ``base`` does not: what a concurrent writer added."""
+    return {arn: age for arn, age in version.items() if arn not in base}
+
+
+def rewrite_needed(own, default, added, keep_account_ids, own_account_ids):
+    """The grants to write next, or None when the policy's ``default`` version already holds this run's
+    ``own`` grants (with their ages), every concurrent addition it keeps (``added``), and nothing this run
+    drops (its own accounts' other roles, accounts that left, in a full run anything not its own)."""
+    wanted = merge_grants(own, added, keep_account_ids, own_account_ids)
+    holds = all(arn in default and default[arn] == age for arn, age in wanted.items())
+    extra = any(arn not in own and not keeps(arn, keep_account_ids, own_account_ids) for arn in default)
+    if holds and not extra:
+        return None
+    return merge_grants(own, {**default, **added}, keep_account_ids, own_account_ids)
+
+
+def deletable_versions(versions, default_id, default, keep_account_ids, own_account_ids):
+    """Of ``versions`` ({version id: grants} this run has read), the ids it may delete, oldest first: not the
+    default, and every grant of theirs that a run keeps is in the ``default`` version's grants."""
+    return sorted(
+        (
+            version_id
+            for version_id, grants in versions.items()
+            if version_id != default_id and set(kept_grants(grants, keep_account_ids, own_account_ids)) <= set(default)
+        ),
+        key=version_number,
+    )
 
 
 # --- what to change in the identity account --------------------------------------------------------------
@@ -407,6 +561,8 @@ def access_plan(
     partition="aws",
     max_policies=DEFAULT_MAX_POLICIES_PER_GROUP,
     policy_path=POLICY_PATH,
+    keep_account_ids=None,
+    own_account_ids=(),
 ):
     """What to write in the identity account so it holds ``desired_groups`` (:func:`group_policies`) and
     the engineers' memberships, given ``actual`` as ``aws_iam_group_info`` returns it (``policies``: ours,
@@ -420,7 +576,18 @@ def access_plan(
     of the inventory, a piece a failed run created but never attached). Only the listed engineers'
     memberships of the listed groups are managed: other members stay. A group whose policies and the
     others attached to it would pass ``max_policies`` raises InvalidInput naming it.
+
+    With ``keep_account_ids`` (a run over a slice of the inventory), each group's policies also keep the
+    grants :func:`merged_groups` keeps; the groups of the plan's steps are then those merged ones.
     """
+    desired_groups = merged_groups(
+        desired_groups,
+        actual.get("policy_documents") or {},
+        keep_account_ids,
+        own_account_ids,
+        policy_path,
+        max_policies,
+    )
     wanted = {p["name"] for group in desired_groups for p in group["policies"]}
     stale = {
         p["name"]: {"group": policy_group(p["name"]), "name": p["name"], "arn": p["arn"]}
@@ -460,5 +627,17 @@ def access_plan(
         if step:
             plan["groups_to_converge"].append(step)
     plan["policies_to_delete"] = [stale[name] for name in sorted(stale)]
+    if keep_account_ids is not None:
+        # A slice deletes only a policy it has read and that holds no role it would keep: one it has not read
+        # (never attached, or of a group no longer listed) may be another slice's piece in the making. A full run
+        # deletes them.
+        documents = actual.get("policy_documents") or {}
+        plan["policies_to_delete"] = [
+            entry
+            for entry in plan["policies_to_delete"]
+            if entry["name"] in documents
+            and not kept_grants(document_grants(documents[entry["name"]]), keep_account_ids, own_account_ids)
+        ]
     plan["changed"] = any(plan[key] for key in list(plan))
+    plan["groups"] = desired_groups
     return plan
