@@ -329,6 +329,7 @@ NEW_ROOT_EMAIL = "it@acme.example"
 # base64 with upper- and lower-case letters and digits, unlike a SHA-1 or an MFA seed).
 SESSION_TOKEN = re.compile(r"FQoGZXIvYXdzEBYaD[A-Za-z0-9/+=]*")
 SESSION_KEY_ID = re.compile(r"\bASIA[A-Z0-9]{16}\b")
+CREDENTIAL_FIELDS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 BASE64_40 = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 
 
@@ -343,6 +344,9 @@ def world_secrets(world: dict, key_ids: bool) -> dict:
     secrets = {}
     for who, entry in [("management", world["management"]), *world["clients"].items()]:
         for field, value in entry["credentials"].items():
+            # The credentials hold the user's ARN too, which AWS's own refusals name: not a secret.
+            if field not in CREDENTIAL_FIELDS:
+                continue
             if (who == "management" and field == "aws_access_key_id") == key_ids:
                 secrets[value] = f"{who} {field}"
     return secrets
