@@ -32,6 +32,19 @@ concurrent_modification_retry = AWSRetry.jittered_backoff(
 )
 
 
+def quiet_access_key(argument_spec):
+    """A module's ``argument_spec`` with amazon.aws's ``access_key`` kept out of the output.
+
+    amazon.aws declares ``access_key`` with ``no_log=False``, so ``-vvv`` shows the key id of the MSP's automation
+    user, and of every client-account session, in each task's ``invocation``: in an AWX job's output for anyone who
+    may read it. The option stays amazon.aws's in every other respect (aliases, environment fallback), so the
+    documentation fragment still describes it."""
+    # Imported here: the filter plugins import this file on the controller, and need none of AnsibleAWSModule.
+    from ansible_collections.amazon.aws.plugins.module_utils.modules import aws_argument_spec
+
+    return dict(argument_spec, access_key=dict(aws_argument_spec()["access_key"], no_log=True))
+
+
 class MspAwsError(AnsibleAWSError):
     """A failure the collection explains in its own words; ``exception`` keeps AWS's error if there was one."""
 

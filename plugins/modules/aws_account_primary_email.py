@@ -177,6 +177,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
     MspAwsError,
     concurrent_modification_retry,
+    quiet_access_key,
     standard_retry_config,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.primary_email import (
@@ -233,7 +234,7 @@ def diff_view(email, pending_email=None):
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleAWSModule(argument_spec=quiet_access_key(argument_spec), supports_check_mode=True)
     params = module.params
     account_id = params["account_id"]
     try:

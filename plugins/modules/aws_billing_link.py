@@ -262,6 +262,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
     InvalidInput,
     MspAwsError,
     concurrent_modification_retry,
+    quiet_access_key,
     single_attempt_config,
     standard_retry_config,
 )
@@ -484,7 +485,7 @@ def main():
         "wait_interval": {"type": "float", "default": 10},
     }
     module = AnsibleAWSModule(
-        argument_spec=argument_spec,
+        argument_spec=quiet_access_key(argument_spec),
         supports_check_mode=True,
         required_one_of=[("account_id", "email")],
     )

@@ -169,6 +169,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
     InvalidInput,
     MspAwsError,
     concurrent_modification_retry,
+    quiet_access_key,
     standard_retry_config,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.iam_groups import (
@@ -187,7 +188,7 @@ ARGUMENT_SPEC = {
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleAWSModule(argument_spec=quiet_access_key(ARGUMENT_SPEC), supports_check_mode=True)
     params = module.params
     result = {"groups": [], "users": [], "policies": [], "policy_documents": {}}
     try:

@@ -421,6 +421,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
     InvalidInput,
     MspAwsError,
     concurrent_modification_retry,
+    quiet_access_key,
     standard_retry_config,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.organizational_units import (
@@ -675,7 +676,7 @@ class MemberAccount:
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleAWSModule(argument_spec=quiet_access_key(argument_spec), supports_check_mode=True)
     try:
         run = MemberAccount(module)
         if module.params["state"] == "present":

@@ -194,6 +194,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
     MspAwsError,
     concurrent_modification_retry,
+    quiet_access_key,
     standard_retry_config,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.organizations import (
@@ -218,7 +219,7 @@ def validate(params):
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleAWSModule(argument_spec=quiet_access_key(argument_spec), supports_check_mode=True)
     params = module.params
     try:
         validate(params)

@@ -116,6 +116,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
     InvalidInput,
     MspAwsError,
     concurrent_modification_retry,
+    quiet_access_key,
     standard_retry_config,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.organizational_units import (
@@ -201,7 +202,7 @@ def ensure_absent(client, tree, names, check_mode):
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleAWSModule(argument_spec=quiet_access_key(argument_spec), supports_check_mode=True)
     params = module.params
     try:
         names = parse_path(params["path"])

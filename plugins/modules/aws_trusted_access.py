@@ -105,6 +105,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
     MspAwsError,
     concurrent_modification_retry,
+    quiet_access_key,
     standard_retry_config,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.trusted_access import (
@@ -154,7 +155,7 @@ def fail(module, done, error):
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleAWSModule(argument_spec=quiet_access_key(argument_spec), supports_check_mode=True)
     params = module.params
     done = []
     try:

@@ -275,7 +275,7 @@ changes:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.msp.aws_accounts.plugins.module_utils.common import MspAwsError
+from ansible_collections.msp.aws_accounts.plugins.module_utils.common import MspAwsError, quiet_access_key
 from ansible_collections.msp.aws_accounts.plugins.module_utils.iam_roles import (
     desired_role,
     ensure_absent,
@@ -330,7 +330,7 @@ def predicted_arn(params, partition, sts_client):
 
 def main():
     module = AnsibleAWSModule(
-        argument_spec=ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE, supports_check_mode=True
+        argument_spec=quiet_access_key(ARGUMENT_SPEC), mutually_exclusive=MUTUALLY_EXCLUSIVE, supports_check_mode=True
     )
     params = module.params
     partition = partition_for_region(module.region)

@@ -137,7 +137,7 @@ roles:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput, MspAwsError
+from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput, MspAwsError, quiet_access_key
 from ansible_collections.msp.aws_accounts.plugins.module_utils.iam_roles import list_roles
 from ansible_collections.msp.aws_accounts.plugins.module_utils.policies import (
     grant_is_unguarded,
@@ -180,7 +180,7 @@ def roles_letting_in(roles, account_ids=None, principals=None):
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleAWSModule(argument_spec=quiet_access_key(ARGUMENT_SPEC), supports_check_mode=True)
     params = module.params
     roles = []
     try:

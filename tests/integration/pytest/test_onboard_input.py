@@ -353,3 +353,87 @@ def test_check_mode_for_an_invited_member_without_its_access_role(
         "session can be opened; a run reads its root user's credentials."
     ) in output, output
     assert writes_since(sandbox, mark) == []
+
+
+# More kinds of bad client entry, each on a client of its own (added to the inventory copy) and all in one run:
+# the client role checks every client's entry in the same task, so one run reports each host and field. With
+# CASES (16 kinds: bad-entry-of-another-client is unknown-catalogue-role on another host) and
+# test_every_problem_is_reported_at_once (an account id not of 12 digits) they make 27 kinds. CUSTOM_ROLE is the
+# valid custom role each custom-role case breaks in one field.
+CUSTOM_ROLE = {"key": "auditor", "role_name": "ClientAuditor", "managed_policies": ["SecurityAudit"]}
+BROKEN_CLIENTS = {
+    "key-not-usable": (
+        {"client_key": "Bad_Key"},
+        "client_key: 'Bad_Key' cannot be the client's key (it is in the root email's plus-address, profile names and "
+        "link files): use lower-case letters, digits and single hyphens; set client_key: bad-key",
+    ),
+    "name-too-long": (
+        {"client_name": "N" * 51},
+        "client_name: '" + "N" * 51 + "' must be 1 to 50 characters long, not 51",
+    ),
+    "account-id-of-the-management-account": (
+        {"client_join": "invite", "client_account_id": "123456789012", "client_email": "root@client.example"},
+        "client_account_id: 123456789012 is the organization's management account, not a client's",
+    ),
+    "ou-outside-the-layout": (
+        {"client_ou": "Clients/Staging"},
+        "client_ou: 'Clients/Staging' is not in msp_organizational_units",
+    ),
+    "too-many-tags": (
+        {"client_tags": {f"tag{number}": "x" for number in range(50)}},
+        "client_tags: an AWS account holds at most 50 tags; these give it 51 with msp_default_tags",
+    ),
+    "contact-email-invalid": (
+        {
+            "client_alternate_contacts": {
+                "security": {"name": "Desk", "title": "Lead", "email": "desk@client", "phone": "+1 555 0100"}
+            }
+        },
+        "client_alternate_contacts.security.email: must be an email address like ops@example.com",
+    ),
+    "session-longer-than-iam-allows": (
+        {"client_custom_roles": [dict(CUSTOM_ROLE, max_session_duration=50000)]},
+        "client_custom_roles[0] (auditor).max_session_duration: must be 3600 to 43200 seconds (1 to 12 hours), "
+        "not 50000",
+    ),
+    "engineer-group-not-listed": (
+        {"client_custom_roles": [dict(CUSTOM_ROLE, engineer_groups=["msp-interns"])]},
+        "client_custom_roles[0] (auditor).engineer_groups: 'msp-interns' is not in msp_engineer_groups",
+    ),
+    "custom-role-key-of-a-catalogue-role": (
+        {"client_custom_roles": [dict(CUSTOM_ROLE, key="oncall")]},
+        "client_custom_roles[0] (oncall).key: 'oncall' is also the key of the catalogue role it gets (oncall)",
+    ),
+    "managed-policy-not-a-name": (
+        {"client_custom_roles": [dict(CUSTOM_ROLE, managed_policies=["Security Audit!"])]},
+        "client_custom_roles[0] (auditor).managed_policies: 'Security Audit!' is not an AWS-managed policy name",
+    ),
+}
+
+
+def add_clients(inventory: Path, clients: dict) -> None:
+    """Add ``{host: host_vars}`` to the inventory copy's clients group."""
+    edit(
+        inventory,
+        "hosts.yml",
+        lambda data: data["all"]["children"]["clients"]["hosts"].update({host: {} for host in clients}),
+    )
+    for host, variables in clients.items():
+        (inventory / "host_vars" / f"{host}.yml").write_text(yaml.safe_dump(variables, sort_keys=False))
+
+
+def test_each_broken_client_is_named_with_its_field_in_one_run(inventory, tmp_path, sandbox, sandbox_endpoint):
+    hosts = {f"broken{number:02d}": kind for number, kind in enumerate(BROKEN_CLIENTS, start=1)}
+    add_clients(
+        inventory,
+        {host: {"client_name": f"Broken {host[-2:]}", **BROKEN_CLIENTS[kind][0]} for host, kind in hosts.items()},
+    )
+    mark = sandbox.mark()
+    rc, output = onboard(inventory, tmp_path, sandbox_endpoint, "-e", "client=acme")
+    assert rc != 0, output
+    for host, kind in hosts.items():
+        assert f"{host}: {BROKEN_CLIENTS[kind][1]}" in output, f"{kind} on {host} not reported:\n{output}"
+        assert re.search(r"\bfailed=1\b", recap(output, host)), recap(output, host)
+    assert FIRST_WRITING_PLAY not in output, output
+    assert writes_since(sandbox, mark) == []
+    assert sandbox.call_summary(since=mark)["total"] == 0
