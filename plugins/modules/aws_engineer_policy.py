@@ -110,6 +110,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
     MspAwsError,
     concurrent_modification_retry,
+    quiet_access_key,
     standard_retry_config,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.engineer_access import grant_dict
@@ -132,7 +133,7 @@ ARGUMENT_SPEC = {
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleAWSModule(argument_spec=quiet_access_key(ARGUMENT_SPEC), supports_check_mode=True)
     params = module.params
     arn = None
     try:
