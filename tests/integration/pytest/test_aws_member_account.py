@@ -205,13 +205,13 @@ def test_waits_until_the_access_role_can_be_assumed(run_module, sandbox, aws):
 
 def test_wait_timeout_names_the_request_and_a_rerun_resumes_it(run_module, sandbox, aws):
     sandbox.configure(create_account_in_progress_polls=10000)
-    started = time.monotonic()
     timed_out = create(run_module, wait_timeout=1, wait_delay=0.1)
-    assert time.monotonic() - started < 10
     assert timed_out.failed
     request_id = timed_out["wait_progress"]["request_id"]
     assert request_id.startswith("car-") and request_id in timed_out["msg"]
     assert "wait_timeout" in timed_out["msg"]
+    # The module's own clock proves it gave up at wait_timeout; the test's wall clock would also count Python's
+    # start-up, which under load (CI beside other jobs, two pytest workers) took 27 s.
     assert timed_out["wait_progress"]["elapsed_seconds"] <= 1.5
 
     # Still in progress when the next run looks, and done a few polls later.
