@@ -226,8 +226,11 @@ def test_a_wait_only_run_that_sees_the_client_accept_reports_no_change(run_modul
     pending = run_module(MODULE, account_id=globex["account_id"])
     assert pending.changed and pending["link"]["membership"] == "invited", pending
     mark = sandbox.mark()
+    # The client answers once the module is waiting (its first DescribeHandshake), not after a fixed sleep: under
+    # load the module's start-up alone can outlast any sleep, and it would then read the account as a member.
+    sandbox.add_fault(service="organizations", action="DescribeHandshake", latency_ms=1, count=1)
     started = run_module.start(MODULE, account_id=globex["account_id"], wait=True, wait_timeout=60, **FAST_WAIT)
-    time.sleep(1.0)
+    wait_until_fired(sandbox, "DescribeHandshake", timeout=120)
     assert started.poll() is None, "the module stopped before the client answered"
     aws.client_account("globex", "organizations").accept_handshake(HandshakeId=pending["link"]["handshake"]["id"])
     done = run_module.finish(started, timeout=60)
@@ -474,7 +477,8 @@ def test_absent_removes_an_account_that_accepts_while_its_invitation_is_being_ca
     globex = client(world)
     pending = run_module(MODULE, account_id=globex["account_id"])
     handshake_id = pending["link"]["handshake"]["id"]
-    sandbox.add_fault(service="organizations", action="CancelHandshake", latency_ms=3000, count=1)
+    # Held long enough for the client's answer to land first even on a loaded machine (3 s did not, at load 18).
+    sandbox.add_fault(service="organizations", action="CancelHandshake", latency_ms=10000, count=1)
     mark = sandbox.mark()
     started = run_module.start(MODULE, account_id=globex["account_id"], state="absent")
     wait_until_fired(sandbox, "CancelHandshake")
