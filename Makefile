@@ -122,13 +122,17 @@ sandbox-tests: venv
 	$(call say,The sandbox's own suite: every extension through boto3 against a real sandbox server)
 	$(VENV)/bin/python -m pytest tests/sandbox/tests -q
 
+# The sandbox tests run two test files at a time, each pytest worker with a sandbox of its own (a file's tests stay
+# on one worker: they share its module fixtures). Most of their time is ansible-playbook and the sandbox on the CPU,
+# so two workers keep both cores busy. PYTEST_PARALLEL= runs them one at a time.
+PYTEST_PARALLEL ?= -n 2 --dist loadfile
 # TARGETS="aws_member_account ..." runs only those integration targets (and no smoke play).
 TARGETS ?=
 integration: install awscli
 	$(call say,Sandbox integration: the smoke play and tests/integration/targets on port $(TEST_PORT))
 	tests/run_integration.sh $(VENV) $(BUILD)/installed $(TEST_PORT) $(TARGETS)
 	$(call say,Module tests against the sandbox: faults, races, bad input, the real AWS CLI (tests/integration/pytest))
-	MSP_AWSCLI=$(CURDIR)/$(AWSCLI_VENV)/bin/aws $(VENV)/bin/python -m pytest tests/integration/pytest -q
+	MSP_AWSCLI=$(CURDIR)/$(AWSCLI_VENV)/bin/aws $(VENV)/bin/python -m pytest tests/integration/pytest -q $(PYTEST_PARALLEL)
 
 # The benchmark (benchmarks/README.md): each N against a sandbox of its own on a free port. BENCH_ARGS adds the
 # driver's options, e.g. BENCH_ARGS="--sizes 1,10 --org-accounts 0". Times are reported, never asserted.
@@ -178,7 +182,8 @@ newest-suite:
 	$(VENV)/bin/python -m pytest tests/unit -q
 	$(VENV)/bin/python -m pytest tests/sandbox/tests -q
 	tests/run_integration.sh $(VENV) $(BUILD)/installed-newest $$(( $(TEST_PORT) + 1 )) $(NEWEST_TARGETS)
-	$(VENV)/bin/python -m pytest tests/integration/pytest -q $(addprefix --ignore=tests/integration/pytest/,$(PLAYBOOK_TESTS))
+	$(VENV)/bin/python -m pytest tests/integration/pytest -q $(PYTEST_PARALLEL) \
+		$(addprefix --ignore=tests/integration/pytest/,$(PLAYBOOK_TESTS))
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH MSP_MOLECULE_PORT=$$(( $(MOLECULE_PORT) + 1 )) \
 		ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(BUILD)/installed-newest $(VENV)/bin/molecule test -s onboard
 

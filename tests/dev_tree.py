@@ -16,7 +16,10 @@ def link_working_copy() -> Path:
     """Create the symlink tree if needed, put it on sys.path, and return its root (for PYTHONPATH)."""
     if not LINK.exists():
         LINK.parent.mkdir(parents=True, exist_ok=True)
-        LINK.symlink_to(REPO, target_is_directory=True)
+        try:
+            LINK.symlink_to(REPO, target_is_directory=True)
+        except FileExistsError:  # another pytest worker made it first
+            pass
     if str(DEV_TREE) not in sys.path:
         sys.path.insert(0, str(DEV_TREE))
     return DEV_TREE
