@@ -4,6 +4,7 @@ ansible-core imports collections as ``ansible_collections.<namespace>.<name>``; 
 build/dev points that name at the repository root, so tests exercise the working copy, not an install.
 """
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -16,10 +17,8 @@ def link_working_copy() -> Path:
     """Create the symlink tree if needed, put it on sys.path, and return its root (for PYTHONPATH)."""
     if not LINK.exists():
         LINK.parent.mkdir(parents=True, exist_ok=True)
-        try:
+        with contextlib.suppress(FileExistsError):  # another pytest worker made it first
             LINK.symlink_to(REPO, target_is_directory=True)
-        except FileExistsError:  # another pytest worker made it first
-            pass
     if str(DEV_TREE) not in sys.path:
         sys.path.insert(0, str(DEV_TREE))
     return DEV_TREE
