@@ -27,7 +27,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.iam_groups import
 
 IDENTITY = "123456789012"
 ACME, GLOBEX, HOOLI, GONE = "111111111111", "210987654321", "333333333333", "444444444444"
-MEMBERS = [IDENTITY, ACME, GLOBEX, HOOLI]
+MEMBERS = (IDENTITY, ACME, GLOBEX, HOOLI)
 
 
 def arn(account, name="MspOnCall"):
