@@ -27,7 +27,8 @@ DEMO_LINK_FILE ?= clients/acme/index.md
 SANDBOX_STATE := $(CURDIR)/tests/output/sandbox
 export MSP_SANDBOX_STATE_DIR ?= $(SANDBOX_STATE)
 
-say = @printf '\n==> %s\n' "$(1)"
+# Each step says when it started, so a CI log shows where its minutes go.
+say = @printf '\n==> [%s] %s\n' "$$(date -u +%H:%M:%S)" "$(1)"
 
 .PHONY: help demo test venv awscli install lint sanity units sandbox-tests integration molecule test-newest \
 	newest-suite sandbox-start sandbox-stop clean bench bench-smoke

@@ -32,6 +32,6 @@ fi
 
 for target in "${targets[@]}"; do
   "${venv}/bin/python" -m msp_sandbox reset >/dev/null
-  echo "==> integration target ${target}"
+  echo "==> [$(date -u +%H:%M:%S)] integration target ${target}"
   "${venv}/bin/ansible-playbook" tests/integration/run_target.yml -e "target=${target}"
 done
