@@ -62,6 +62,9 @@ options:
         or the module fails before changing anything.
       - An account outside the organization must be invited first, with M(msp.aws_accounts.aws_billing_link).
         With O(state=present) such an id is an error; with O(state=absent) there is nothing to close.
+      - With it the account is read with one DescribeAccount; without it the organization's accounts are
+        listed to find O(email). Playbooks that handle many clients find them all with one
+        M(msp.aws_accounts.aws_member_account_info) and pass each id here.
     type: str
   parent:
     description:
@@ -504,8 +507,21 @@ class MemberAccount:
         self.sts = module.client("sts", **retrying)
         self.tree = OrganizationTree(self.org)
         self.contacts = validate(self.params)
-        self.accounts = list_accounts(self.org)
-        self.management_id = management_account_id(self.accounts)
+        self._accounts = None
+        self._management_id = None
+
+    def organization_accounts(self):
+        """Every account of the organization, listed once and only when an email must be looked up: in an
+        organization of 1,000 accounts ListAccounts is 50 calls, where O(account_id) needs one DescribeAccount."""
+        if self._accounts is None:
+            self._accounts = list_accounts(self.org)
+        return self._accounts
+
+    @property
+    def management_id(self):
+        if self._management_id is None:
+            self._management_id = management_account_id(self.organization_accounts())
+        return self._management_id
 
     # --- reading -------------------------------------------------------------------------------------
 
@@ -513,7 +529,13 @@ class MemberAccount:
         """The account with O(account_id) (which must be a member, unless ``member_required`` is false) or
         with O(email); None when there is none."""
         email, account_id = self.params["email"], self.params["account_id"]
-        account = find_account(self.accounts, account_id=account_id, email=None if account_id else email)
+        if account_id:
+            account = describe_account(self.org, account_id)
+            if account is not None:
+                # Every account's ARN names the management account: no listing needed for its id.
+                self._management_id = management_account_id([account])
+        else:
+            account = find_account(self.organization_accounts(), email=email)
         if account_id and account is None and member_required:
             raise MspAwsError(
                 message=(

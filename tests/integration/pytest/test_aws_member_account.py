@@ -74,6 +74,16 @@ def test_no_op_run_makes_only_the_reads_it_needs(run_module, sandbox, aws):
     }
     assert summary["writes_by_action"] == {}
 
+    # With its id (as onboarding passes it, from one aws_member_account_info for every client) the account
+    # is described, not searched for: the organization's size no longer counts.
+    mark = sandbox.mark()
+    by_id = create(run_module, account_id=first["account"]["id"], **declared)
+    assert not by_id.failed and not by_id.changed, by_id
+    assert by_id["account"] == again["account"]
+    summary = sandbox.call_summary(since=mark)
+    assert "organizations:ListAccounts" not in summary["by_action"], summary
+    assert summary["by_action"]["organizations:DescribeAccount"] == 1, summary
+
 
 def test_check_mode_predicts_the_created_account(run_module, sandbox, aws):
     mark = sandbox.mark()
