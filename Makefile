@@ -181,7 +181,8 @@ newest-suite:
 	$(VENV)/bin/ansible --version | head -n 1
 	$(VENV)/bin/ansible-galaxy collection install --offline --no-deps --force -p $(BUILD)/installed-newest $(TARBALL)
 	$(VENV)/bin/python -m pytest tests/unit -q
-	$(VENV)/bin/python -m pytest tests/sandbox/tests -q
+	@# Not the sandbox's own suite again: the sandbox is the tests' stand-in for AWS, and the targets and tests
+	@# below run against it on this Python; its suite, once, proves it (about 4.5 minutes of CI's 90 saved).
 	tests/run_integration.sh $(VENV) $(BUILD)/installed-newest $$(( $(TEST_PORT) + 1 )) $(NEWEST_TARGETS)
 	$(VENV)/bin/python -m pytest tests/integration/pytest -q $(PYTEST_PARALLEL) \
 		$(addprefix --ignore=tests/integration/pytest/,$(PLAYBOOK_TESTS))
