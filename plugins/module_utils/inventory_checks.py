@@ -66,6 +66,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.validation import
 MSP_DEFAULTS = {
     "msp_identity_access_role_name": "OrganizationAccountAccessRole",
     "msp_own_account_ids": [],
+    "msp_inventory_slice": False,
     "msp_alternate_contacts": {},
     "msp_organizational_units": [],
     "msp_default_ou": "",
@@ -327,6 +328,13 @@ def _account_problems(report, settings):
             "msp_root_access",
             f"must be true (onboarding enables centralised root access and deletes or keeps each client's root "
             f"credentials) or false (nothing root-related is touched), not {root_access!r}",
+        )
+    inventory_slice = _setting(settings, "msp_inventory_slice", MSP_DEFAULTS)
+    if _as(check_type_bool, inventory_slice, None) is None:
+        report.add(
+            "msp_inventory_slice",
+            f"must be true (this run's inventory is one slice of the clients: the engineers' policies keep the "
+            f"other slices' clients) or false (the inventory holds every client), not {inventory_slice!r}",
         )
     source_profile = _setting(settings, "msp_cli_source_profile", MSP_DEFAULTS)
     # The switch_role_links role's rule for profile names (link_publishing), checked before any write.

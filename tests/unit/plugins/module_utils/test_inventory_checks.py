@@ -122,6 +122,11 @@ MSP_CASES = {
         "msp_root_access: must be true (onboarding enables centralised root access and deletes or keeps each client's "
         "root credentials) or false (nothing root-related is touched), not 'sometimes'",
     ),
+    "inventory-slice-not-a-bool": (
+        _set(msp_inventory_slice="half"),
+        "msp_inventory_slice: must be true (this run's inventory is one slice of the clients: the engineers' "
+        "policies keep the other slices' clients) or false (the inventory holds every client), not 'half'",
+    ),
     "own-account-unquoted": (
         _set(msp_own_account_ids=["333344445555", 12345678901]),
         "msp_own_account_ids[1]: 12345678901 must be an AWS account id of exactly 12 digits (quote it",
@@ -616,10 +621,11 @@ def test_root_credentials_choices_are_fine(host, value):
     assert client_problems(clients, SETTINGS["msp_role_catalogue"], SETTINGS["msp_engineer_groups"]) == []
 
 
+@pytest.mark.parametrize("setting", ["msp_root_access", "msp_inventory_slice"])
 @pytest.mark.parametrize("value", [True, False, "yes", "false"])
-def test_msp_root_access_takes_what_argument_specs_converts(value):
+def test_msp_switches_take_what_argument_specs_converts(setting, value):
     settings = copy.deepcopy(SETTINGS)
-    settings["msp_root_access"] = value
+    settings[setting] = value
     assert msp_problems(settings, HOSTS) == []
 
 
