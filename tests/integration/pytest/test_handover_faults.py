@@ -267,10 +267,9 @@ def test_the_rerun_completes_and_did_nothing_twice(organization, sandbox_client,
         "iam:DeleteRole": len(roles),
         # The access role stops trusting the MSP before its policies go (roles/handover/tasks/access_role.yml).
         "iam:UpdateAssumeRolePolicy": 1,
-        # hooli's roles stay: each engineers' policy naming acme is rewritten once (a new default version, the old
-        # one deleted).
+        # hooli's roles stay: each engineers' policy naming acme is rewritten once (aws_engineer_policy makes the new
+        # version the default as it creates it, then deletes the old one).
         "iam:CreatePolicyVersion": len(organization["acme_policies"]),
-        "iam:SetDefaultPolicyVersion": len(organization["acme_policies"]),
         "iam:DeletePolicyVersion": len(organization["acme_policies"]),
         "iam:CreateLoginProfile": 1,
         "organizations:RemoveAccountFromOrganization": 1,
