@@ -22,6 +22,7 @@ description:
     (C(NoSuchEntity)) means read again. At IAM's limit of 5 versions the oldest version whose kept roles the
     default holds is deleted first; versions are deleted only once their kept roles are in the default.
   - The C(msp.aws_accounts.engineer_access) role uses it; it does not attach the policy.
+  - Every option is checked before any call to AWS; an error names the option (V(grants[0].arn)).
 author:
   - msp.aws_accounts developers (!UNKNOWN)
 options:
@@ -105,9 +106,11 @@ rounds:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
+from ansible_collections.amazon.aws.plugins.module_utils.iam import validate_iam_identifiers
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
+    InvalidInput,
     MspAwsError,
     concurrent_modification_retry,
     quiet_access_key,
@@ -115,6 +118,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.engineer_access import grant_dict
 from ansible_collections.msp.aws_accounts.plugins.module_utils.iam_groups import MergedPolicy
+from ansible_collections.msp.aws_accounts.plugins.module_utils.validation import require_account_id
 
 ARGUMENT_SPEC = {
     "name": {"type": "str", "required": True},
@@ -132,11 +136,29 @@ ARGUMENT_SPEC = {
 }
 
 
+def validate(params):
+    """Every option checked before any call, the error naming it."""
+    for option in ("name", "path"):
+        problem = validate_iam_identifiers("policy", **{option: params[option]})
+        if problem:
+            raise InvalidInput(option, f"{params[option]!r}: {problem}")
+    for index, grant in enumerate(params["grants"]):
+        parsed = parse_aws_arn(grant["arn"])
+        if not parsed or parsed["service"] != "iam" or not parsed["resource"].startswith("role/"):
+            raise InvalidInput(f"grants[{index}].arn", f"{grant['arn']!r} is not an IAM role ARN")
+        if grant["mfa_max_age"] is not None and grant["mfa_max_age"] <= 0:
+            raise InvalidInput(f"grants[{index}].mfa_max_age", "must be a positive number of seconds")
+    for option in ("keep_account_ids", "own_account_ids"):
+        for index, account_id in enumerate(params[option] or []):
+            require_account_id(account_id, option=f"{option}[{index}]")
+
+
 def main():
     module = AnsibleAWSModule(argument_spec=quiet_access_key(ARGUMENT_SPEC), supports_check_mode=True)
     params = module.params
     arn = None
     try:
+        validate(params)
         retrying = {"retry_decorator": concurrent_modification_retry, "config": standard_retry_config()}
         caller = parse_aws_arn(module.client("sts", **retrying).get_caller_identity(aws_retry=True)["Arn"])
         arn = f"arn:{caller['partition']}:iam::{caller['account_id']}:policy{params['path']}{params['name']}"

@@ -7,7 +7,7 @@ asks for: accounts, OUs, every client's roles, the engineers' groups' policies c
 The organization-level races are forced with the sandbox's fault rules: a concurrent twin that created the OU, the
 group, the user or the policy first and the answer saying so (``"when": "after"``: AWS did it, the caller hears
 DuplicateOrganizationalUnitException, EntityAlreadyExists or ConcurrentModificationException). A second test
-races two writers of one engineers' policy directly, without a playbook.
+races two writers of one engineers' policy directly, without a playbook; a third gives that module bad input.
 """
 
 import importlib.util
@@ -16,6 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import ANSIBLE_PLAYBOOK, REPO, SANDBOX_INVENTORY, playbook_env
 
@@ -234,3 +235,31 @@ def test_two_writers_of_one_policy_at_once_keep_both_clients(sandbox, aws, run_m
     default = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
     document = iam.get_policy_version(PolicyArn=arn, VersionId=default)["PolicyVersion"]["Document"]
     assert set(document_grants(document)) == set(arns.values())
+
+
+ROLE_ARN = "arn:aws:iam::111111111111:role/msp/MspOnCall"
+BAD_POLICY_INPUT = {
+    "name-with-a-space": ({"name": "msp oncall"}, "name: 'msp oncall': policy name must match pattern"),
+    "path-without-slashes": ({"path": "msp"}, "path: 'msp': policy path must begin and end with /"),
+    "grant-not-a-role": (
+        {"grants": [{"arn": "arn:aws:iam::111111111111:user/alice"}]},
+        "grants[0].arn: 'arn:aws:iam::111111111111:user/alice' is not an IAM role ARN",
+    ),
+    "grant-not-an-arn": ({"grants": [{"arn": "MspOnCall"}]}, "grants[0].arn: 'MspOnCall' is not an IAM role ARN"),
+    "mfa-age-zero": (
+        {"grants": [{"arn": ROLE_ARN, "mfa_max_age": 0}]},
+        "grants[0].mfa_max_age: must be a positive number of seconds",
+    ),
+    "keep-id-short": ({"keep_account_ids": ["1111"]}, "keep_account_ids[0]: must be an AWS account id of exactly 12"),
+    "own-id-short": ({"own_account_ids": ["111111111111", "22"]}, "own_account_ids[1]: must be an AWS account id"),
+}
+
+
+@pytest.mark.parametrize(("args", "expected"), BAD_POLICY_INPUT.values(), ids=BAD_POLICY_INPUT.keys())
+def test_bad_engineer_policy_input_fails_before_any_call(sandbox, run_module, args, expected):
+    mark = sandbox.mark()
+    result = run_module(
+        "aws_engineer_policy", **{"name": "msp-oncall-client-roles-01", "grants": [{"arn": ROLE_ARN}], **args}
+    )
+    assert result.failed and result["msg"].startswith(expected), result.get("msg")
+    assert sandbox.call_summary(since=mark)["total"] == 0
