@@ -312,3 +312,34 @@ def client_coverage(clients, accounts, msp_accounts=None, selected=None):
     }
     coverage["findings"] = coverage_findings(coverage)
     return coverage
+
+
+def xacct_role_options(spec, path, trusted_account_id, extra_tags=None):
+    """The options of msp.aws_accounts.aws_xacct_role for one role spec (client_role_specs' entry), as the
+    xacct_roles role passes them and the planner compares them: one definition for both. Options the spec leaves
+    empty are left out (the module's defaults apply)."""
+    trusted = str(trusted_account_id)
+    options = {
+        "name": spec["role_name"],
+        "path": path,
+        "trusted_account_ids": [trusted],
+        "require_mfa": spec.get("require_mfa", True),
+        "managed_policies": spec.get("managed_policies") or [],
+        "inline_policies": spec.get("inline_policies") or {},
+        "purge_policies": True,
+        "max_session_duration": spec.get("max_session_duration") or 3600,
+        "tags": {
+            "managed-by": "msp.aws_accounts",
+            **(extra_tags or {}),
+            "msp-identity-account": trusted,
+            "msp-role-key": spec["key"],
+            "msp-role-kind": "custom" if spec.get("custom") else "catalogue",
+        },
+        "purge_tags": True,
+    }
+    if spec.get("description") is not None:
+        options["description"] = spec["description"]
+    for option in ("mfa_max_age", "display_name", "color"):
+        if spec.get(option):
+            options[option] = spec[option]
+    return options

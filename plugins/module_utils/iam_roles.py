@@ -38,11 +38,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput, MspAwsError, tags_after
 from ansible_collections.msp.aws_accounts.plugins.module_utils.policies import (
     build_trust_policy,
+    grant_is_unguarded,
     managed_policy_arn,
     parse_policy,
     policies_differ,
+    principal_account,
     requires_external_id,
     statements,
+    trust_grants,
     trust_input_problems,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.switch_role import (
@@ -146,6 +149,27 @@ def list_roles(client):
         return _all_pages(client.list_roles, "Roles")
     except BOTO_ERRORS as e:
         raise MspAwsError(message="Failed to list the account's roles", exception=e) from e
+
+
+def roles_letting_in(roles, account_ids=None, principals=None):
+    """The roles (ListRoles entries) whose trust lets the accounts or principals in, with their guards."""
+    found = []
+    for role in sorted(roles, key=lambda r: r["RoleName"]):
+        trust = parse_policy(role.get("AssumeRolePolicyDocument") or {}, "AssumeRolePolicyDocument")
+        grants = trust_grants(trust, principal_account(role["Arn"]), account_ids, principals)
+        if grants:
+            found.append(
+                {
+                    "name": role["RoleName"],
+                    "arn": role["Arn"],
+                    "path": role.get("Path", "/"),
+                    "max_session_duration": role.get("MaxSessionDuration"),
+                    "trust_policy": trust,
+                    "unguarded": any(grant_is_unguarded(g) for g in grants),
+                    "grants": grants,
+                }
+            )
+    return found
 
 
 def missing_managed_policies(client, arns):

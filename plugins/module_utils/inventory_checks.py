@@ -67,6 +67,7 @@ MSP_DEFAULTS = {
     "msp_identity_access_role_name": "OrganizationAccountAccessRole",
     "msp_own_account_ids": [],
     "msp_inventory_slice": False,
+    "msp_planner": True,
     "msp_alternate_contacts": {},
     "msp_organizational_units": [],
     "msp_default_ou": "",
@@ -335,6 +336,13 @@ def _account_problems(report, settings):
             "msp_inventory_slice",
             f"must be true (this run's inventory is one slice of the clients: the engineers' policies keep the "
             f"other slices' clients) or false (the inventory holds every client), not {inventory_slice!r}",
+        )
+    planner = _setting(settings, "msp_planner", MSP_DEFAULTS)
+    if _as(check_type_bool, planner, None) is None:
+        report.add(
+            "msp_planner",
+            f"must be true (read every client at once and run only the clients that drifted) or false (every "
+            f"client runs its tasks), not {planner!r}",
         )
     source_profile = _setting(settings, "msp_cli_source_profile", MSP_DEFAULTS)
     # The switch_role_links role's rule for profile names (link_publishing), checked before any write.

@@ -138,14 +138,8 @@ roles:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.msp.aws_accounts.plugins.module_utils.common import InvalidInput, MspAwsError, quiet_access_key
-from ansible_collections.msp.aws_accounts.plugins.module_utils.iam_roles import list_roles
-from ansible_collections.msp.aws_accounts.plugins.module_utils.policies import (
-    grant_is_unguarded,
-    parse_policy,
-    principal_account,
-    principal_problems,
-    trust_grants,
-)
+from ansible_collections.msp.aws_accounts.plugins.module_utils.iam_roles import list_roles, roles_letting_in
+from ansible_collections.msp.aws_accounts.plugins.module_utils.policies import principal_problems
 from ansible_collections.msp.aws_accounts.plugins.module_utils.sts import (
     ACCESS_ARGUMENT_SPEC,
     client_account_clients,
@@ -156,27 +150,6 @@ ARGUMENT_SPEC = dict(
     trusted_account_ids={"type": "list", "elements": "str"},
     trusted_principals={"type": "list", "elements": "str"},
 )
-
-
-def roles_letting_in(roles, account_ids=None, principals=None):
-    """The roles (ListRoles entries) whose trust lets the accounts or principals in, with their guards."""
-    found = []
-    for role in sorted(roles, key=lambda r: r["RoleName"]):
-        trust = parse_policy(role.get("AssumeRolePolicyDocument") or {}, "AssumeRolePolicyDocument")
-        grants = trust_grants(trust, principal_account(role["Arn"]), account_ids, principals)
-        if grants:
-            found.append(
-                {
-                    "name": role["RoleName"],
-                    "arn": role["Arn"],
-                    "path": role.get("Path", "/"),
-                    "max_session_duration": role.get("MaxSessionDuration"),
-                    "trust_policy": trust,
-                    "unguarded": any(grant_is_unguarded(g) for g in grants),
-                    "grants": grants,
-                }
-            )
-    return found
 
 
 def main():

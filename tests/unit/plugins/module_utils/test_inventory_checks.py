@@ -127,6 +127,11 @@ MSP_CASES = {
         "msp_inventory_slice: must be true (this run's inventory is one slice of the clients: the engineers' "
         "policies keep the other slices' clients) or false (the inventory holds every client), not 'half'",
     ),
+    "planner-not-a-bool": (
+        _set(msp_planner="sometimes"),
+        "msp_planner: must be true (read every client at once and run only the clients that drifted) or false "
+        "(every client runs its tasks), not 'sometimes'",
+    ),
     "own-account-unquoted": (
         _set(msp_own_account_ids=["333344445555", 12345678901]),
         "msp_own_account_ids[1]: 12345678901 must be an AWS account id of exactly 12 digits (quote it",
@@ -621,7 +626,7 @@ def test_root_credentials_choices_are_fine(host, value):
     assert client_problems(clients, SETTINGS["msp_role_catalogue"], SETTINGS["msp_engineer_groups"]) == []
 
 
-@pytest.mark.parametrize("setting", ["msp_root_access", "msp_inventory_slice"])
+@pytest.mark.parametrize("setting", ["msp_root_access", "msp_inventory_slice", "msp_planner"])
 @pytest.mark.parametrize("value", [True, False, "yes", "false"])
 def test_msp_switches_take_what_argument_specs_converts(setting, value):
     settings = copy.deepcopy(SETTINGS)
