@@ -274,7 +274,8 @@ def roles_from_details(details, listed):
         state = role_state(
             role, [p["PolicyArn"] for p in detail.get("AttachedManagedPolicies") or []], list(inline), inline
         )
-        state["instance_profiles"] = [p["InstanceProfileName"] for p in detail.get("InstanceProfileList") or []]
+        # Sorted, as aws_xacct_role lists them (instance_profile_names): a stale role's removal plans the same calls.
+        state["instance_profiles"] = sorted(p["InstanceProfileName"] for p in detail.get("InstanceProfileList") or [])
         roles[name] = state
     return roles
 
