@@ -274,7 +274,8 @@ def roles_from_details(details, listed):
         state = role_state(
             role, [p["PolicyArn"] for p in detail.get("AttachedManagedPolicies") or []], list(inline), inline
         )
-        state["instance_profiles"] = [p["InstanceProfileName"] for p in detail.get("InstanceProfileList") or []]
+        # Sorted, as aws_xacct_role lists them (instance_profile_names): a stale role's removal plans the same calls.
+        state["instance_profiles"] = sorted(p["InstanceProfileName"] for p in detail.get("InstanceProfileList") or [])
         roles[name] = state
     return roles
 
@@ -486,7 +487,9 @@ def plan(reader, entries, organizational_units=(), service_principals=(), read_r
         try:
             desired_clients.append(desired_client(entry, reader.partition))
         except InvalidInput as e:
-            verdicts.append({"host": entry["host"], "verdict": ERROR, "differences": [], "error": str(e)})
+            verdicts.append(
+                {"host": entry["host"], "account_id": None, "verdict": ERROR, "differences": [], "error": str(e)}
+            )
     wanted = [d["account"]["parent_path"] for d in desired_clients if d["account"]["parent_path"] is not None]
     wanted += [parent_path(ou) for ou in organizational_units]
     parents, problems = reader.read_organization(wanted, service_principals)
