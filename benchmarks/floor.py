@@ -28,7 +28,7 @@ def trust_policy(identity_account_id: str) -> dict:
     }
 
 
-def _policy(document) -> dict:
+def policy_document(document) -> dict:
     """GetRole's trust policy: a dict from boto3, or URL-encoded JSON from some endpoints."""
     return json.loads(urllib.parse.unquote(document)) if isinstance(document, str) else document
 
@@ -53,7 +53,7 @@ def _converge_role(iam, spec: dict, trust: dict) -> int:
         for arn in sorted(wanted_policies):
             iam.attach_role_policy(RoleName=name, PolicyArn=arn)
         return 1 + len(wanted_policies)
-    if _policy(role["AssumeRolePolicyDocument"]) != trust:
+    if policy_document(role["AssumeRolePolicyDocument"]) != trust:
         iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
         writes += 1
     if role.get("Description") != spec["description"] or role["MaxSessionDuration"] != spec["max_session_duration"]:
@@ -75,6 +75,19 @@ def _converge_role(iam, spec: dict, trust: dict) -> int:
     return writes
 
 
+def access_role_session(sts, account_id: str, region: str, session_name: str = "floor") -> boto3.Session:
+    """A session in a client account through its access role OrganizationAccountAccessRole (one AssumeRole)."""
+    assumed = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole", RoleSessionName=session_name
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=assumed["AccessKeyId"],
+        aws_secret_access_key=assumed["SecretAccessKey"],
+        aws_session_token=assumed["SessionToken"],
+        region_name=region,
+    )
+
+
 def converge(endpoint: str, credentials: dict, account_ids: list[str], msp: dict, region: str = "us-east-1") -> int:
     """Converge every account's roles, one account after the other; returns the number of writes."""
     session = boto3.Session(**credentials, region_name=region)
@@ -82,14 +95,6 @@ def converge(endpoint: str, credentials: dict, account_ids: list[str], msp: dict
     trust = trust_policy(msp["msp_identity_account_id"])
     writes = 0
     for account_id in account_ids:
-        assumed = sts.assume_role(
-            RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole", RoleSessionName="floor"
-        )["Credentials"]
-        iam = boto3.Session(
-            aws_access_key_id=assumed["AccessKeyId"],
-            aws_secret_access_key=assumed["SecretAccessKey"],
-            aws_session_token=assumed["SessionToken"],
-            region_name=region,
-        ).client("iam", endpoint_url=endpoint)
+        iam = access_role_session(sts, account_id, region).client("iam", endpoint_url=endpoint)
         writes += sum(_converge_role(iam, spec, trust) for spec in msp["msp_role_catalogue"])
     return writes
