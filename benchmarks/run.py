@@ -525,7 +525,7 @@ def _planner(runs: list[Run], sizes: list[int]) -> list[str]:
             lines.append(_row(n, [*_figures(on), *_figures(off), *ratio]))
     if not drifted:
         return lines
-    how = next((estimate["how"] for _, _, estimate in drifted if estimate), "no planner-off no-op measured")
+    how = next((estimate["how"] for _n, _run, estimate in drifted if estimate), "no planner-off no-op measured")
     lines += ["", DRIFT_TEXT.format(how=how), ""]
     lines += _header(
         "clients drifted",
@@ -544,7 +544,7 @@ def _planner(runs: list[Run], sizes: list[int]) -> list[str]:
             cells += [f"{estimate['wall_s']:.1f}", f"{estimate['calls']:.0f}"]
             cells += [_times(run.wall_s, estimate["wall_s"]), _times(run.calls, estimate["calls"])]
         lines.append(_row(n, cells + ["-"] * (9 - len(cells))))
-    n, run, _ = drifted[-1]
+    n, run, _estimate = drifted[-1]
     if run.drift:
         lines += ["", f"What drifted at N = {n}:", ""] + [f"- {name}: {what}" for name, what in run.drift.items()]
     noop = _measured(runs, OURS_NOOP, n)

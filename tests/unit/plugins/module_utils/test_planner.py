@@ -212,13 +212,13 @@ class Estate:
     """One client's account as AWS holds it: what EstateReader.observe reads from it, and an IAM client answering
     aws_xacct_role's own reads from the same data."""
 
-    def __init__(self, roles, parent=CLIENTS, tags=None, contacts=None, root=NO_ROOT):
+    def __init__(self, roles, parent=None, tags=None, contacts=None, root=None):
         self.account = dict(ACCOUNT)
-        self.parent = parent
+        self.parent = parent or CLIENTS
         self.tags = dict(tags or {})
         self.contacts = dict(dict.fromkeys(CONTACT_TYPES), **(contacts or {}))
         self.roles = {record["Role"]["RoleName"]: copy.deepcopy(record) for record in roles}
-        self.root = root
+        self.root = root or NO_ROOT
         self.error = None
 
     @classmethod
