@@ -937,6 +937,23 @@ def test_plan_asks_the_organization_for_every_wanted_ou_and_passes_on_its_proble
     assert result["organization"] == [problem]
 
 
+def test_a_missing_client_ou_is_that_clients_drift_and_a_missing_organization_ou_everyones():
+    clients = [entry(host="own", ou="/clients/own"), entry(host="other")]
+    reader = onboarded_reader(clients[1])
+    reader.estates["own"] = Estate.onboarded(clients[1])
+    own_ou = {"subject": "the OU /clients/own", "path": "/clients/own", "msg": "missing"}
+    org_ou = {"subject": "the OU /shared", "path": "/shared", "msg": "missing"}
+    reader.problems = [own_ou, org_ou]
+    result = summarise(plan(reader, clients, ["/clients", "shared"]))
+    assert result["organization"] == [org_ou]
+    assert result["to_run"] == ["own", "other"]
+    reader.problems = [own_ou]
+    result = summarise(plan(reader, clients, ["/clients"]))
+    # The client's own OU no longer makes the others run (EstateReader.observe makes its client an error).
+    assert result["organization"] == []
+    assert "other" in result["in_sync"]
+
+
 def test_summarise_runs_every_client_when_the_organization_drifted():
     clients = [entry(host="a"), entry(host="b")]
     problem = {"subject": "trusted access for account.amazonaws.com", "msg": "not enabled: a run enables it"}
