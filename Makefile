@@ -140,7 +140,7 @@ integration: install awscli
 BENCH_OUT ?= $(BUILD)/bench
 BENCH_ARGS ?=
 bench: venv
-	$(call say,The benchmark: N = 1 10 100 clients; ours against amazon.aws alone and the boto3 floor; into $(BENCH_OUT))
+	$(call say,The benchmark: N = 1 10 100 clients; ours (planner on and off) against amazon.aws alone and org-formation and the boto3 floor; into $(BENCH_OUT))
 	$(VENV)/bin/python benchmarks/run.py --out $(BENCH_OUT) $(BENCH_ARGS)
 
 # In make test, so the benchmark cannot rot: the report from made-up runs, then the driver with one client.
