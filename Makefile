@@ -172,7 +172,7 @@ test-newest: install
 NEWEST_TARGETS = $(notdir $(wildcard tests/integration/targets/aws_*))
 PLAYBOOK_TESTS = test_onboard_input.py test_engineer_access.py test_engineer_cli.py test_audit_coverage.py \
 	test_audit_drift.py test_root_hygiene.py test_handover.py test_handover_faults.py test_awx_job_templates.py \
-	test_parallel_slices.py test_fault_suite.py
+	test_parallel_slices.py test_fault_suite.py test_planner.py
 newest-suite:
 	$(call say,Newest end: $(PYTHON) with tests/requirements-newest.txt)
 	@if [ ! -f $(VENV)/.installed ] || [ tests/requirements-newest.txt -nt $(VENV)/.installed ]; then \
