@@ -54,6 +54,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.common import (
     standard_retry_config,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.iam_roles import (
+    _all_pages,
     check_against_actual,
     desired_role,
     plan_absent,
@@ -68,6 +69,7 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.organizational_un
 from ansible_collections.msp.aws_accounts.plugins.module_utils.organizations import (
     account_state,
     child_accounts,
+    find_account,
     list_accounts,
     list_tags,
     management_account_id,
@@ -83,6 +85,11 @@ from ansible_collections.msp.aws_accounts.plugins.module_utils.root_credentials 
     summary,
 )
 from ansible_collections.msp.aws_accounts.plugins.module_utils.sts import assume_role, partition_of, role_arn
+from ansible_collections.msp.aws_accounts.plugins.module_utils.trusted_access import (
+    desired_principals,
+    list_enabled_principals,
+    service_access_changes,
+)
 
 IN_SYNC = "in_sync"
 DRIFT = "drift"
@@ -125,18 +132,19 @@ def desired_client(entry, partition):
     """The desired account and roles of one client entry; InvalidInput names the field the planner cannot use
     (the client then runs its tasks, whose own checks say what is wrong)."""
     contacts = entry.get("alternate_contacts")
-    roles = []
-    for options in entry.get("roles") or []:
-        role = desired_role(dict(options, path=options.get("path") or entry["role_path"]), partition)
-        roles.append(role)
+    join = entry.get("join") or "create"
+    roles = [
+        desired_role(dict(options, path=options.get("path") or entry["role_path"]), partition)
+        for options in entry.get("roles") or []
+    ]
     return {
         "host": entry["host"],
         "account_id": entry.get("account_id"),
         "email": entry["email"],
-        "join": entry.get("join") or "create",
+        "join": join,
         "account": {
             # An invited account keeps its own name (the member_account role passes none).
-            "name": entry.get("name") if entry.get("join", "create") == "create" else None,
+            "name": entry.get("name") if join == "create" else None,
             "parent_path": parent_path(entry.get("ou")),
             "tags": entry.get("tags"),
             "purge_tags": True,
@@ -350,31 +358,23 @@ class EstateReader:
             if parent is not None and parent["id"] not in self.children:
                 self.children[parent["id"]] = {account["Id"] for account in child_accounts(self.org, parent["id"])}
         if service_principals:
-            enabled = self._enabled_services()
+            # aws_trusted_access's own read and comparison (state present): what a run would enable.
+            missing = service_access_changes(
+                desired_principals(service_principals), list_enabled_principals(self.org), "present"
+            )
             problems += [
                 {"subject": f"trusted access for {principal}", "msg": "not enabled: a run enables it"}
-                for principal in service_principals
-                if principal not in enabled
+                for principal in missing
             ]
         return parents, problems
 
-    def _enabled_services(self):
-        try:
-            pages = self.org.get_paginator("list_aws_service_access_for_organization").paginate()
-            return {
-                service["ServicePrincipal"] for page in pages for service in page.get("EnabledServicePrincipals", [])
-            }
-        except BOTO_ERRORS as e:
-            raise MspAwsError(message="Failed to read the organization's trusted access", exception=e) from e
-
     def find_account(self, desired):
-        wanted_id, email = desired.get("account_id"), desired["email"].lower()
-        for account in self.accounts:
-            if (wanted_id and account["Id"] == str(wanted_id)) or (
-                not wanted_id and account.get("Email", "").lower() == email
-            ):
-                return account
-        return None
+        """The client's account: by its id when the entry gives one (as aws_member_account reads it with
+        DescribeAccount), else by its root email."""
+        account_id = desired.get("account_id")
+        if account_id:
+            return find_account(self.accounts, account_id=str(account_id))
+        return find_account(self.accounts, email=desired["email"])
 
     # Per account, in the pool.
 
@@ -435,8 +435,10 @@ class EstateReader:
         credentials, _attempts = assume_role(self.sts, arn, "plan", timeout=0)
         iam = self.clients.client("iam", credentials)
         try:
-            details = _marker_pages(iam.get_account_authorization_details, "RoleDetailList", Filter=["Role"])
-            listed = _marker_pages(iam.list_roles, "Roles")
+            details = _all_pages(
+                iam.get_account_authorization_details, "RoleDetailList", Filter=["Role"], MaxItems=IAM_PAGE_SIZE
+            )
+            listed = _all_pages(iam.list_roles, "Roles", MaxItems=IAM_PAGE_SIZE)
         except BOTO_ERRORS as e:
             raise MspAwsError(message=f"Failed to read the roles of account {account['Id']}", exception=e) from e
         return roles_from_details(details, listed), listed
@@ -464,17 +466,6 @@ class EstateReader:
         for one in observed:
             self.locate(one)
         return observed
-
-
-def _marker_pages(call, result_key, **params):
-    items = []
-    params["MaxItems"] = IAM_PAGE_SIZE
-    while True:
-        page = call(aws_retry=True, **params)
-        items += page.get(result_key, [])
-        if not page.get("IsTruncated"):
-            return items
-        params["Marker"] = page["Marker"]
 
 
 def plan(reader, entries, organizational_units=(), service_principals=(), read_root="delete"):
